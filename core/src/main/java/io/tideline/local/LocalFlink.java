@@ -91,6 +91,8 @@ public final class LocalFlink implements AutoCloseable {
     private Configuration clientConfiguration(Configuration jobConf) {
         Configuration c = new Configuration(jobConf);
         c.setString("execution.target", "remote");
+        // execute() waits for the job's result, as it does inside `flink run`.
+        c.setString("execution.attached", "true");
         c.set(RestOptions.ADDRESS, restAddress.getHost());
         c.set(RestOptions.PORT, restAddress.getPort());
         return c;
