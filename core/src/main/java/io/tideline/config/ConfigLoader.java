@@ -82,7 +82,7 @@ public final class ConfigLoader {
             throw new ConfigException(fileName, pathOf(e), describe(e));
         }
         if (config == null) {
-            config = new TidelineConfig(null, null, null, null, null);
+            config = TidelineConfig.defaults();
         }
         Problems problems = new Problems();
         config.validate(problems);
