@@ -66,6 +66,9 @@ public final class LocalKafka implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "true");
         props.put("log.flush.interval.messages", "100000");
+        // A local broker keeps everything: replayed history carries old record timestamps, which
+        // time-based retention would otherwise delete.
+        props.put("log.retention.ms", "-1");
         // Flink's exactly-once producer keeps transactions open for a checkpoint or more.
         props.put("transaction.max.timeout.ms", "3600000");
         Path propsFile = dir.resolve("server.properties");
