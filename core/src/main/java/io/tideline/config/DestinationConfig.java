@@ -3,16 +3,178 @@
  */
 package io.tideline.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
 
-/** One entry of the `destinations` section. Placeholder until reverse-etl defines its keys. */
-public record DestinationConfig(Boolean enabled) {
+/**
+ * One entry of the {@code destinations} section: a SaaS account that syncs deliver to.
+ *
+ * @param type the API spoken: {@code hubspot}, {@code salesforce} or {@code webhook}
+ * @param url the API's base URL ({@code https://api.hubapi.com}, the Salesforce instance URL) or,
+ *     for a webhook, the full URL to POST to
+ * @param token the bearer token (HubSpot private-app token, Salesforce access token, optional for a
+ *     webhook), as a secret reference
+ * @param account the name of the API account whose rate limit this destination shares; two
+ *     destinations with one account share one client-side rate limiter. Defaults to the
+ *     destination's name.
+ * @param object HubSpot object type ({@code contacts}) or Salesforce sObject ({@code Contact})
+ * @param idProperty the destination field that identifies a record: HubSpot {@code idProperty}
+ *     ({@code email}), Salesforce external-id field ({@code Email__c}); for a webhook the key under
+ *     which each record's primary key is sent (default {@code key})
+ * @param apiVersion the Salesforce REST API version, {@code v60.0} by default
+ * @param headers extra HTTP headers (webhook)
+ * @param signingSecret the HMAC-SHA256 key a webhook body is signed with (optional)
+ * @param signatureHeader the header carrying {@code sha256=<hex>}, {@code X-Tideline-Signature} by
+ *     default
+ * @param rateLimit the client-side request rate this account may use
+ * @param batchSize records per call, at most the API's own limit (HubSpot 100, Salesforce 200)
+ * @param timeout the timeout of every call, {@code 30s} by default
+ * @param concurrency calls in flight at once to this destination (its bulkhead), 4 by default
+ * @param retry retries of throttled and failed calls
+ */
+public record DestinationConfig(
+        Boolean enabled,
+        DestinationType type,
+        String url,
+        Secret token,
+        String account,
+        String object,
+        String idProperty,
+        String apiVersion,
+        Map<String, String> headers,
+        Secret signingSecret,
+        String signatureHeader,
+        RateLimitConfig rateLimit,
+        Integer batchSize,
+        Duration timeout,
+        Integer concurrency,
+        RetryPolicyConfig retry) {
+
+    /** The APIs a destination can speak. */
+    public enum DestinationType {
+        HUBSPOT(100),
+        SALESFORCE(200),
+        WEBHOOK(10_000);
+
+        private final int maxBatchSize;
+
+        DestinationType(int maxBatchSize) {
+            this.maxBatchSize = maxBatchSize;
+        }
+
+        /** The most records the API accepts in one call. */
+        public int maxBatchSize() {
+            return maxBatchSize;
+        }
+
+        @JsonValue
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        @JsonCreator
+        public static DestinationType of(String text) {
+            for (DestinationType t : values()) {
+                if (t.toString().equalsIgnoreCase(text == null ? "" : text.trim())) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "expected one of [hubspot, salesforce, webhook], got '" + text + "'");
+        }
+    }
 
     public DestinationConfig {
         enabled = enabled == null ? Boolean.TRUE : enabled;
+        headers = headers == null ? Map.of() : Map.copyOf(headers);
+        signatureHeader = signatureHeader == null ? "X-Tideline-Signature" : signatureHeader;
+        apiVersion = apiVersion == null ? "v60.0" : apiVersion;
+        if (type != null) {
+            batchSize = batchSize == null ? type.maxBatchSize() : batchSize;
+            if (idProperty == null) {
+                idProperty =
+                        switch (type) {
+                            case HUBSPOT -> "email";
+                            case SALESFORCE -> null;
+                            case WEBHOOK -> "key";
+                        };
+            }
+            if (object == null && type == DestinationType.HUBSPOT) {
+                object = "contacts";
+            }
+        }
+        timeout = timeout == null ? Duration.ofSeconds(30) : timeout;
+        concurrency = concurrency == null ? 4 : concurrency;
+        rateLimit = rateLimit == null ? RateLimitConfig.defaultsFor(type) : rateLimit;
+        retry = retry == null ? new RetryPolicyConfig(null, null, null) : retry;
     }
 
-    void validate(Problems problems) {}
+    /** The rate-limit account, {@code defaultName} (the destination's name) unless one is set. */
+    public String accountOr(String defaultName) {
+        return account == null || account.isBlank() ? defaultName : account;
+    }
+
+    void validate(Problems problems) {
+        if (type == null) {
+            problems.add("type", "required: expected one of [hubspot, salesforce, webhook]");
+            return;
+        }
+        if (url == null || url.isBlank()) {
+            problems.add("url", "required: expected an http(s) URL");
+        } else {
+            try {
+                URI u = URI.create(url.trim());
+                problems.require(
+                        ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                                && u.getHost() != null,
+                        "url",
+                        "expected an http(s) URL, got '" + url + "'");
+            } catch (IllegalArgumentException e) {
+                problems.add("url", "expected an http(s) URL, got '" + url + "'");
+            }
+        }
+        if (type != DestinationType.WEBHOOK) {
+            problems.require(
+                    token != null,
+                    "token",
+                    "required for a " + type + " destination: a secret reference ${env:NAME}");
+            problems.require(
+                    object != null && !object.isBlank(),
+                    "object",
+                    type == DestinationType.SALESFORCE
+                            ? "required: expected an sObject name such as Contact"
+                            : "expected an object type such as contacts");
+            problems.require(
+                    idProperty != null && !idProperty.isBlank(),
+                    "id-property",
+                    type == DestinationType.SALESFORCE
+                            ? "required: expected the external-id field, such as Email__c"
+                            : "expected the property that identifies a record, such as email");
+        }
+        if (batchSize != null && (batchSize < 1 || batchSize > type.maxBatchSize())) {
+            problems.add(
+                    "batch-size",
+                    "expected 1.."
+                            + type.maxBatchSize()
+                            + " (the "
+                            + type
+                            + " API's limit per call), got "
+                            + batchSize);
+        }
+        problems.require(
+                !timeout.isNegative() && !timeout.isZero(),
+                "timeout",
+                "expected a positive duration");
+        problems.require(concurrency >= 1 && concurrency <= 64, "concurrency", "expected 1..64");
+        rateLimit.validate(problems.at("rate-limit"));
+        retry.validate(problems.at("retry"));
+    }
 
     DestinationConfig resolvePaths(Path baseDir) {
         return this;

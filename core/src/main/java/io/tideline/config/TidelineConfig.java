@@ -58,6 +58,8 @@ public record TidelineConfig(
         sql.validate(problems.at("sql"));
         destinations.forEach((name, d) -> d.validate(problems.at("destinations").at(name)));
         syncs.forEach((name, s) -> s.validate(problems.at("syncs").at(name)));
+        syncs.forEach(
+                (name, s) -> s.validateReferences(destinations, problems.at("syncs").at(name)));
     }
 
     TidelineConfig resolvePaths(Path baseDir) {
