@@ -56,4 +56,17 @@ public final class Durations {
         }
         return ms + "ms";
     }
+
+    /** Records a problem at {@code key} when {@code d} is negative. */
+    static void requireNonNegative(Problems problems, String key, Duration d) {
+        problems.require(!d.isNegative(), key, "expected a duration of 0s or more, got " + d);
+    }
+
+    /** Records a problem at {@code key} when {@code d} is shorter than {@code min}. */
+    static void requireAtLeast(Problems problems, String key, Duration d, Duration min) {
+        problems.require(
+                d.compareTo(min) >= 0,
+                key,
+                "expected at least " + format(min) + ", got " + format(d));
+    }
 }
