@@ -1,0 +1,209 @@
+/*
+ * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
+ */
+package io.tideline.destination.salesforce;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tideline.config.DestinationConfig;
+import io.tideline.destination.CallException;
+import io.tideline.destination.Destination;
+import io.tideline.destination.HttpCalls;
+import io.tideline.destination.Operation;
+import io.tideline.destination.OutboundRecord;
+import io.tideline.destination.RecordOutcome;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Salesforce sObject Collections: upsert by external id ({@code PATCH
+ * /services/data/vXX.X/composite/sobjects/{SObject}/{ExternalIdField}}), create ({@code POST}),
+ * update by Id ({@code PATCH}) and delete ({@code DELETE ?ids=}), with {@code allOrNone: false}. At
+ * most 200 records per call; one result per record, in input order. Every answer's {@code
+ * Sforce-Limit-Info} is kept as the usage.
+ */
+public final class SalesforceDestination implements Destination {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DestinationConfig config;
+    private final HttpClient client;
+    private final String base;
+    private volatile String usage;
+
+    public SalesforceDestination(DestinationConfig config) {
+        this.config = config;
+        this.client = HttpCalls.client(config.timeout());
+        String url = config.url().trim();
+        this.base =
+                (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
+                        + "/services/data/"
+                        + config.apiVersion()
+                        + "/composite/sobjects";
+    }
+
+    @Override
+    public int maxBatchSize() {
+        return Math.min(200, config.batchSize());
+    }
+
+    @Override
+    public boolean splitsRejectedBatches() {
+        return true;
+    }
+
+    @Override
+    public String usage() {
+        return usage;
+    }
+
+    private String uri(Operation op, List<OutboundRecord> records) {
+        return switch (op) {
+            case UPSERT -> base + "/" + config.object() + "/" + config.idProperty();
+            case INSERT, UPDATE, UPDATE_BY_ID -> base;
+            case DELETE ->
+                    base
+                            + "?allOrNone=false&ids="
+                            + URLEncoder.encode(
+                                    records.stream()
+                                            .map(OutboundRecord::destinationId)
+                                            .collect(Collectors.joining(",")),
+                                    StandardCharsets.UTF_8);
+        };
+    }
+
+    private static String method(Operation op) {
+        return switch (op) {
+            case INSERT -> "POST";
+            case DELETE -> "DELETE";
+            default -> "PATCH";
+        };
+    }
+
+    private ObjectNode body(Operation op, List<OutboundRecord> records) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("allOrNone", false);
+        ArrayNode array = body.putArray("records");
+        for (OutboundRecord r : records) {
+            ObjectNode rec = array.addObject();
+            rec.putObject("attributes").put("type", config.object());
+            if (op == Operation.UPDATE || op == Operation.UPDATE_BY_ID) {
+                rec.put("Id", r.destinationId());
+            }
+            r.fields().forEach((k, v) -> rec.set(k, JSON.valueToTree(v)));
+        }
+        return body;
+    }
+
+    @Override
+    public String render(Operation op, List<OutboundRecord> records) {
+        return method(op)
+                + " "
+                + uri(op, records)
+                + (op == Operation.DELETE ? "" : " " + body(op, records).toPrettyString());
+    }
+
+    @Override
+    public List<RecordOutcome> send(Operation op, List<OutboundRecord> records)
+            throws CallException {
+        List<RecordOutcome> local = new ArrayList<>();
+        List<OutboundRecord> sendable = new ArrayList<>();
+        for (OutboundRecord r : records) {
+            boolean needsId =
+                    op == Operation.UPDATE
+                            || op == Operation.UPDATE_BY_ID
+                            || op == Operation.DELETE;
+            if (needsId && r.destinationId() == null) {
+                local.add(
+                        RecordOutcome.rejected(
+                                r.key(),
+                                "no Salesforce Id known for this record (it was never delivered by"
+                                        + " this sync)"));
+            } else {
+                sendable.add(r);
+            }
+        }
+        if (sendable.isEmpty()) {
+            return local;
+        }
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(uri(op, sendable)))
+                        .timeout(config.timeout())
+                        .header("Authorization", "Bearer " + config.token().reveal())
+                        .header("Content-Type", "application/json");
+        if (op == Operation.DELETE) {
+            b.DELETE();
+        } else {
+            try {
+                b.method(
+                        method(op),
+                        HttpRequest.BodyPublishers.ofByteArray(
+                                JSON.writeValueAsBytes(body(op, sendable))));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        HttpResponse<String> response = HttpCalls.exchange(client, b.build());
+        response.headers().firstValue("Sforce-Limit-Info").ifPresent(v -> usage = v);
+        if (response.statusCode() == 403
+                && response.body() != null
+                && response.body().contains("REQUEST_LIMIT_EXCEEDED")) {
+            throw new CallException.Fatal(
+                    403, "Salesforce API request limit exceeded (" + usage + ")");
+        }
+        HttpCalls.failIfUnsuccessful(response, HttpCalls.retryAfter(response.headers()));
+        JsonNode results;
+        try {
+            results = JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new CallException.Retryable(
+                    response.statusCode(),
+                    "unreadable answer: " + HttpCalls.abbreviate(response.body()),
+                    null);
+        }
+        if (!results.isArray() || results.size() != sendable.size()) {
+            throw new CallException.Retryable(
+                    response.statusCode(),
+                    "expected "
+                            + sendable.size()
+                            + " results in input order, got "
+                            + HttpCalls.abbreviate(response.body()),
+                    null);
+        }
+        List<RecordOutcome> outcomes = new ArrayList<>(local);
+        for (int i = 0; i < sendable.size(); i++) {
+            JsonNode r = results.get(i);
+            OutboundRecord rec = sendable.get(i);
+            if (r.path("success").asBoolean(false)) {
+                outcomes.add(RecordOutcome.ok(rec.key(), r.path("id").asText(rec.destinationId())));
+            } else {
+                List<String> reasons = new ArrayList<>();
+                for (JsonNode e : r.path("errors")) {
+                    String fields = e.path("fields").isEmpty() ? "" : " " + e.path("fields");
+                    reasons.add(
+                            e.path("statusCode").asText()
+                                    + ": "
+                                    + e.path("message").asText()
+                                    + fields);
+                }
+                outcomes.add(
+                        RecordOutcome.rejected(
+                                rec.key(),
+                                reasons.isEmpty()
+                                        ? "rejected without a reason"
+                                        : String.join("; ", reasons)));
+            }
+        }
+        return outcomes;
+    }
+}

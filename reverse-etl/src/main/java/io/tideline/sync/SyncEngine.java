@@ -1,0 +1,666 @@
+/*
+ * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
+ */
+package io.tideline.sync;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.tideline.catalog.IcebergCatalogs;
+import io.tideline.config.DestinationConfig;
+import io.tideline.config.MirrorConfig;
+import io.tideline.config.SyncConfig;
+import io.tideline.config.SyncConfig.SyncMode;
+import io.tideline.config.TidelineConfig;
+import io.tideline.destination.CallException;
+import io.tideline.destination.Destination;
+import io.tideline.destination.DestinationChannel;
+import io.tideline.destination.Destinations;
+import io.tideline.destination.Operation;
+import io.tideline.destination.OutboundRecord;
+import io.tideline.destination.RecordOutcome;
+import io.tideline.ledger.Counts;
+import io.tideline.ledger.Ledger;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.iceberg.catalog.Catalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs syncs: reads the source, compares it with the ledger's state of the last successful
+ * deliveries, sends only new, changed, previously rejected and (mirror mode) removed rows, and
+ * saves the outcome of every batch as it lands, so that a crash loses nothing and a rerun re-sends
+ * nothing already delivered. The same engine serves the one-shot command and the scheduler.
+ */
+public final class SyncEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+    private static final int SAMPLES = 20;
+
+    private final TidelineConfig config;
+    private final Supplier<Catalog> catalog;
+    private volatile Catalog openCatalog;
+
+    /** Hooks into a run, for observing it. */
+    public interface RunListener {
+        /** Called after each batch's outcome is saved in the ledger. */
+        default void batchSaved(long runId, int batchesSaved, Counts countsSoFar) {}
+    }
+
+    /** How a run is started. */
+    public record RunOptions(
+            boolean dryRun, String trigger, PrintStream out, RunListener listener) {
+
+        public static RunOptions defaults() {
+            return new RunOptions(false, "manual", System.out, new RunListener() {});
+        }
+
+        public RunOptions dryRun(boolean dryRun) {
+            return new RunOptions(dryRun, trigger, out, listener);
+        }
+
+        public RunOptions trigger(String trigger) {
+            return new RunOptions(dryRun, trigger, out, listener);
+        }
+
+        public RunOptions out(PrintStream out) {
+            return new RunOptions(dryRun, trigger, out, listener);
+        }
+
+        public RunOptions listener(RunListener listener) {
+            return new RunOptions(dryRun, trigger, out, listener);
+        }
+    }
+
+    public SyncEngine(TidelineConfig config) {
+        this.config = config;
+        this.catalog = () -> IcebergCatalogs.open(config);
+    }
+
+    public TidelineConfig config() {
+        return config;
+    }
+
+    private Catalog catalog() {
+        if (openCatalog == null) {
+            synchronized (this) {
+                if (openCatalog == null) {
+                    openCatalog = catalog.get();
+                }
+            }
+        }
+        return openCatalog;
+    }
+
+    /** Runs one sync now and returns its report (also saved in the ledger and printed). */
+    public RunReport run(String syncName, RunOptions options) {
+        SyncConfig sync = config.syncs().get(syncName);
+        if (sync == null) {
+            throw new IllegalArgumentException(
+                    "unknown sync '" + syncName + "': expected one of " + config.syncs().keySet());
+        }
+        DestinationConfig dest = config.destinations().get(sync.destination());
+        try (Ledger ledger = Ledger.open(config.postgres())) {
+            Optional<String> notNow = Optional.empty();
+            if (!sync.enabled()) {
+                notNow = Optional.of("sync '" + syncName + "' is disabled (enabled: false)");
+            } else if (!dest.enabled()) {
+                notNow =
+                        Optional.of(
+                                "destination '"
+                                        + sync.destination()
+                                        + "' is disabled (enabled: false)");
+            }
+            if (notNow.isEmpty()) {
+                notNow = ledger.tryLock(syncName);
+            }
+            if (notNow.isPresent()) {
+                return skipped(ledger, syncName, sync, options, notNow.get());
+            }
+            return new Run(ledger, syncName, sync, dest, options).execute();
+        }
+    }
+
+    private RunReport skipped(
+            Ledger ledger, String name, SyncConfig sync, RunOptions options, String reason) {
+        Instant now = Instant.now();
+        Counts zero = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        RunReport r =
+                new RunReport(
+                        0,
+                        name,
+                        sync.destination(),
+                        sync.mode().toString(),
+                        options.dryRun(),
+                        "skipped",
+                        reason,
+                        now,
+                        now,
+                        0,
+                        zero,
+                        0,
+                        0,
+                        0,
+                        null,
+                        List.of("could not run: " + reason),
+                        List.of(),
+                        List.of(),
+                        null);
+        long id =
+                ledger.recordSkipped(
+                        name, sync.destination(), options.trigger(), reason, r.toJson());
+        r =
+                new RunReport(
+                        id,
+                        name,
+                        sync.destination(),
+                        sync.mode().toString(),
+                        options.dryRun(),
+                        "skipped",
+                        reason,
+                        now,
+                        now,
+                        0,
+                        zero,
+                        0,
+                        0,
+                        0,
+                        null,
+                        r.alerts(),
+                        List.of(),
+                        List.of(),
+                        null);
+        LOG.warn("Sync {} did not run: {}", name, reason);
+        options.out().print(r.toTable());
+        return r;
+    }
+
+    /** One run's working state. */
+    private final class Run {
+        private final Ledger ledger;
+        private final String name;
+        private final SyncConfig sync;
+        private final DestinationConfig dest;
+        private final RunOptions options;
+        private final Instant started = Instant.now();
+        private long runId;
+        private long queried;
+        private long invalid;
+        private long unchanged;
+        private long succeeded;
+        private long rejected;
+        private long retried;
+        private long deleted;
+        private long deleteRejected;
+        private long pending;
+        private final List<RunReport.Sample> invalidSamples = new ArrayList<>();
+        private final List<RunReport.Sample> rejectedSamples = new ArrayList<>();
+        private DestinationChannel channel;
+
+        Run(
+                Ledger ledger,
+                String name,
+                SyncConfig sync,
+                DestinationConfig dest,
+                RunOptions options) {
+            this.ledger = ledger;
+            this.name = name;
+            this.sync = sync;
+            this.dest = dest;
+            this.options = options;
+        }
+
+        private record Planned(Operation op, OutboundRecord record, String hash, boolean retry) {}
+
+        RunReport execute() {
+            runId =
+                    ledger.startRun(
+                            name,
+                            sync.destination(),
+                            sync.mode().toString(),
+                            options.trigger(),
+                            options.dryRun());
+            LOG.info(
+                    "Run {} of sync {} → {} ({}{}) started",
+                    runId,
+                    name,
+                    sync.destination(),
+                    sync.mode(),
+                    options.dryRun() ? ", dry run" : "");
+            Destination destination = Destinations.create(dest, name);
+            channel =
+                    new DestinationChannel(
+                            sync.destination(), dest, destination, sync.rateLimit(), name);
+            String failure = null;
+            List<String> samplePayloads = null;
+            try {
+                Map<Operation, List<Planned>> plan = plan();
+                if (options.dryRun()) {
+                    samplePayloads = samples(destination, plan);
+                } else {
+                    failure = send(plan);
+                }
+            } catch (SourceRows.SourceException | Ledger.LedgerException e) {
+                failure = e.getMessage();
+            } catch (RuntimeException e) {
+                LOG.error("Run {} of sync {} failed", runId, name, e);
+                failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            return finish(failure, samplePayloads, destination);
+        }
+
+        /** Reads the source and decides what each row needs. */
+        private Map<Operation, List<Planned>> plan() {
+            String identityField =
+                    dest.type() == DestinationConfig.DestinationType.WEBHOOK
+                            ? null
+                            : dest.idProperty();
+            SourceRows source = new SourceRows(sync, identityField);
+            Map<String, SourceRows.MappedRow> rows = new HashMap<>();
+            Set<String> duplicateKeys = new HashSet<>();
+            Map<String, String> keyByIdentity = new HashMap<>();
+            Set<String> duplicateIdentities = new HashSet<>();
+            long[] nullKeys = {0};
+            source.read(
+                    catalog(),
+                    row -> {
+                        queried++;
+                        if (rows.putIfAbsent(row.key(), row) != null) {
+                            duplicateKeys.add(row.key());
+                        }
+                    },
+                    () -> {
+                        queried++;
+                        nullKeys[0]++;
+                        sample(invalidSamples, "(null)", "null primary key " + sync.primaryKey());
+                    });
+            invalid += nullKeys[0];
+            // Every row of a duplicated key is invalid: which one is right is not ours to guess.
+            Set<String> invalidKeys = new HashSet<>(duplicateKeys);
+            for (String k : duplicateKeys) {
+                sample(invalidSamples, k, "duplicate primary key");
+            }
+            for (SourceRows.MappedRow row : rows.values()) {
+                if (duplicateKeys.contains(row.key())) {
+                    continue;
+                }
+                if (row.identity() == null || row.identity().isBlank()) {
+                    invalidKeys.add(row.key());
+                    sample(invalidSamples, row.key(), "null " + identityField);
+                } else {
+                    String other = keyByIdentity.putIfAbsent(row.identity(), row.key());
+                    if (other != null) {
+                        duplicateIdentities.add(row.identity());
+                    }
+                }
+            }
+            for (SourceRows.MappedRow row : rows.values()) {
+                if (!invalidKeys.contains(row.key())
+                        && row.identity() != null
+                        && duplicateIdentities.contains(row.identity())) {
+                    invalidKeys.add(row.key());
+                    sample(
+                            invalidSamples,
+                            row.key(),
+                            "duplicate "
+                                    + identityField
+                                    + " '"
+                                    + row.identity()
+                                    + "' (shared with another row)");
+                }
+            }
+            // queried counts rows; a duplicated key may stand for several rows
+            invalid += queried - nullKeys[0] - (rows.size() - invalidKeys.size());
+
+            Map<String, Ledger.State> state = ledger.loadState(name);
+            Map<String, Ledger.Rejection> rejections = ledger.loadRejections(name);
+            Map<Operation, List<Planned>> plan = new EnumMap<>(Operation.class);
+            for (SourceRows.MappedRow row : rows.values()) {
+                if (invalidKeys.contains(row.key())) {
+                    continue;
+                }
+                Ledger.State st = state.get(row.key());
+                boolean wasRejected = rejections.containsKey(row.key());
+                if (!wasRejected
+                        && st != null
+                        && (st.hash().equals(row.hash()) || sync.mode() == SyncMode.INSERT_ONLY)) {
+                    unchanged++;
+                    continue;
+                }
+                String destId = st == null ? null : st.destinationId();
+                Operation op =
+                        switch (sync.mode()) {
+                            case UPSERT, MIRROR ->
+                                    st != null
+                                                    && destId != null
+                                                    && !Objects.equals(
+                                                            st.identity(), row.identity())
+                                            ? Operation.UPDATE_BY_ID
+                                            : Operation.UPSERT;
+                            case UPDATE_ONLY -> Operation.UPDATE;
+                            case INSERT_ONLY -> Operation.INSERT;
+                        };
+                OutboundRecord rec =
+                        new OutboundRecord(
+                                row.key(), row.identity(), destId, source.fields(row.values()));
+                plan.computeIfAbsent(op, k -> new ArrayList<>())
+                        .add(new Planned(op, rec, row.hash(), wasRejected));
+                if (wasRejected) {
+                    retried++;
+                }
+            }
+            if (sync.mode() == SyncMode.MIRROR) {
+                MirrorConfig mirror = sync.mirror();
+                for (Map.Entry<String, Ledger.State> e : state.entrySet()) {
+                    String key = e.getKey();
+                    if (rows.containsKey(key)) {
+                        continue;
+                    }
+                    Ledger.State st = e.getValue();
+                    String destId = st.destinationId() != null ? st.destinationId() : key;
+                    if (mirror.removal() == MirrorConfig.Removal.DELETE) {
+                        plan.computeIfAbsent(Operation.DELETE, k -> new ArrayList<>())
+                                .add(
+                                        new Planned(
+                                                Operation.DELETE,
+                                                new OutboundRecord(
+                                                        key, st.identity(), destId, Map.of()),
+                                                null,
+                                                false));
+                    } else {
+                        Map<String, Object> fields = new HashMap<>();
+                        fields.put(mirror.archiveField(), mirror.archiveValue());
+                        Planned p =
+                                new Planned(
+                                        Operation.UPDATE_BY_ID,
+                                        new OutboundRecord(key, st.identity(), destId, fields),
+                                        null,
+                                        false);
+                        plan.computeIfAbsent(Operation.DELETE, k -> new ArrayList<>()).add(p);
+                    }
+                }
+            }
+            return plan;
+        }
+
+        private int batchSize() {
+            int max = channel.destination().maxBatchSize();
+            return Math.max(1, Math.min(max, sync.batchSize() == null ? max : sync.batchSize()));
+        }
+
+        private List<List<Planned>> batches(Map<Operation, List<Planned>> plan) {
+            int size = batchSize();
+            List<List<Planned>> out = new ArrayList<>();
+            for (List<Planned> ops : plan.values()) {
+                // a removal list may mix deletes and archive updates: batch each op on its own
+                Map<Operation, List<Planned>> byOp = new EnumMap<>(Operation.class);
+                for (Planned p : ops) {
+                    byOp.computeIfAbsent(p.op(), k -> new ArrayList<>()).add(p);
+                }
+                for (List<Planned> list : byOp.values()) {
+                    for (int i = 0; i < list.size(); i += size) {
+                        out.add(list.subList(i, Math.min(list.size(), i + size)));
+                    }
+                }
+            }
+            return out;
+        }
+
+        private List<String> samples(Destination destination, Map<Operation, List<Planned>> plan) {
+            List<String> out = new ArrayList<>();
+            for (List<Planned> batch : batches(plan)) {
+                if (out.size() >= 3) {
+                    break;
+                }
+                List<OutboundRecord> recs = batch.stream().limit(3).map(Planned::record).toList();
+                out.add(destination.render(batch.get(0).op(), recs));
+            }
+            // a dry run sends nothing: the rows it would send are reported as pending
+            for (List<Planned> ops : plan.values()) {
+                for (Planned p : ops) {
+                    if (p.hash() != null) {
+                        pending++;
+                    }
+                }
+            }
+            return out;
+        }
+
+        private record Landed(List<Planned> batch, List<RecordOutcome> outcomes, Throwable error) {}
+
+        /** Sends every batch; returns why the run stopped early, or null. */
+        private String send(Map<Operation, List<Planned>> plan) {
+            List<List<Planned>> batches = batches(plan);
+            AtomicBoolean stop = new AtomicBoolean();
+            LinkedBlockingQueue<Landed> landed = new LinkedBlockingQueue<>();
+            for (List<Planned> batch : batches) {
+                List<OutboundRecord> recs = batch.stream().map(Planned::record).toList();
+                channel.submit(batch.get(0).op(), recs, stop::get)
+                        .whenComplete(
+                                (outcomes, error) ->
+                                        landed.add(new Landed(batch, outcomes, error)));
+            }
+            String failure = null;
+            int saved = 0;
+            try {
+                for (int i = 0; i < batches.size(); i++) {
+                    Landed l = landed.take();
+                    Throwable error =
+                            l.error() instanceof CompletionException c ? c.getCause() : l.error();
+                    if (error != null) {
+                        for (Planned p : l.batch()) {
+                            if (p.hash() != null) {
+                                pending++;
+                            }
+                        }
+                        if (!(error instanceof DestinationChannel.Stopped)) {
+                            stop.set(true);
+                            if (failure == null) {
+                                failure = describe(error);
+                                LOG.warn("Run {} of sync {} stops: {}", runId, name, failure);
+                            }
+                        }
+                        continue;
+                    }
+                    save(l);
+                    saved++;
+                    options.listener().batchSaved(runId, saved, counts());
+                }
+            } catch (InterruptedException e) {
+                stop.set(true);
+                Thread.currentThread().interrupt();
+                failure = "interrupted";
+            } catch (RuntimeException e) {
+                stop.set(true);
+                throw e;
+            } catch (Error e) {
+                // a crash: leave the run as it is in the ledger, as a dead process would
+                stop.set(true);
+                throw e;
+            }
+            return failure;
+        }
+
+        private String describe(Throwable e) {
+            if (e instanceof CallNotPermittedException) {
+                return "circuit breaker of destination '"
+                        + sync.destination()
+                        + "' is open: most recent calls failed; progress so far is saved";
+            }
+            if (e instanceof CallException.Retryable r) {
+                return "gave up after "
+                        + dest.retry().maxAttempts()
+                        + " attempts: "
+                        + r.getMessage();
+            }
+            if (e instanceof CallException c) {
+                return c.getMessage();
+            }
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+
+        private void save(Landed l) {
+            Map<String, Planned> byKey = new HashMap<>();
+            l.batch().forEach(p -> byKey.put(p.record().key(), p));
+            List<Ledger.Delivered> delivered = new ArrayList<>();
+            List<Ledger.Rejected> rejectedRows = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            for (RecordOutcome o : l.outcomes()) {
+                Planned p = byKey.get(o.key());
+                if (p == null) {
+                    continue;
+                }
+                boolean removal = p.hash() == null;
+                if (o.success()) {
+                    if (removal) {
+                        removed.add(o.key());
+                        deleted++;
+                    } else {
+                        String destId =
+                                o.destinationId() != null
+                                        ? o.destinationId()
+                                        : p.record().destinationId();
+                        delivered.add(
+                                new Ledger.Delivered(
+                                        o.key(), p.hash(), destId, p.record().identity()));
+                        succeeded++;
+                    }
+                } else {
+                    rejectedRows.add(
+                            new Ledger.Rejected(
+                                    o.key(), p.op().name().toLowerCase(Locale.ROOT), o.reason()));
+                    sample(rejectedSamples, o.key(), o.reason());
+                    if (removal) {
+                        deleteRejected++;
+                    } else {
+                        rejected++;
+                    }
+                }
+            }
+            ledger.saveBatch(runId, name, delivered, rejectedRows, removed, counts());
+        }
+
+        private Counts counts() {
+            long sent = succeeded + rejected;
+            return new Counts(
+                    queried,
+                    invalid,
+                    unchanged,
+                    sent,
+                    succeeded,
+                    rejected,
+                    retried,
+                    deleted,
+                    deleteRejected,
+                    pending,
+                    channel == null ? 0 : channel.calls());
+        }
+
+        private RunReport finish(
+                String failure, List<String> samplePayloads, Destination destination) {
+            Instant finished = Instant.now();
+            if (failure != null) {
+                // rows never planned (the source could not be read) are not pending
+                long accounted = invalid + unchanged + succeeded + rejected + pending;
+                if (accounted < queried) {
+                    pending += queried - accounted;
+                }
+            }
+            Counts counts = counts();
+            String status = failure != null ? "failed" : options.dryRun() ? "dry-run" : "succeeded";
+            List<String> alerts = new ArrayList<>();
+            if (failure != null) {
+                alerts.add("run failed: " + failure);
+            }
+            if (counts.sent() > 0) {
+                double share = (double) counts.rejected() / counts.sent();
+                if (share > sync.alerts().maxRejectedShare()) {
+                    alerts.add(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%.1f%% of sent rows were rejected (threshold %.1f%%)",
+                                    share * 100,
+                                    sync.alerts().maxRejectedShare() * 100));
+                }
+            }
+            if (failure == null && sync.alerts().minVolumeShare() > 0) {
+                Optional<Long> last = ledger.lastSuccessfulQueried(name);
+                if (last.isPresent()
+                        && last.get() > 0
+                        && queried < last.get() * sync.alerts().minVolumeShare()) {
+                    alerts.add(
+                            String.format(
+                                    Locale.ROOT,
+                                    "volume drop: %d rows queried, %d in the last successful run"
+                                            + " (threshold %.0f%%)",
+                                    queried,
+                                    last.get(),
+                                    sync.alerts().minVolumeShare() * 100));
+                }
+            }
+            RunReport report =
+                    new RunReport(
+                            runId,
+                            name,
+                            sync.destination(),
+                            sync.mode().toString(),
+                            options.dryRun(),
+                            status,
+                            failure,
+                            started,
+                            finished,
+                            Duration.between(started, finished).toMillis(),
+                            counts,
+                            channel.retries(),
+                            channel.throttled(),
+                            channel.splits(),
+                            destination.usage(),
+                            alerts,
+                            invalidSamples,
+                            rejectedSamples,
+                            samplePayloads);
+            ledger.finishRun(runId, status, failure, counts, report.toJson());
+            LOG.info(
+                    "Run {} of sync {} {}: queried {}, invalid {}, unchanged {}, sent {} (succeeded"
+                            + " {}, rejected {}), retried {}, deleted {}, pending {}",
+                    runId,
+                    name,
+                    status,
+                    counts.queried(),
+                    counts.invalid(),
+                    counts.unchanged(),
+                    counts.sent(),
+                    counts.succeeded(),
+                    counts.rejected(),
+                    counts.retried(),
+                    counts.deleted(),
+                    counts.pending());
+            for (String a : alerts) {
+                LOG.error("Sync {} alert: {}", name, a);
+            }
+            options.out().print(report.toTable());
+            options.out().flush();
+            return report;
+        }
+    }
+
+    private static void sample(List<RunReport.Sample> samples, String key, String reason) {
+        if (samples.size() < SAMPLES) {
+            samples.add(new RunReport.Sample(key, reason));
+        }
+    }
+}
