@@ -53,7 +53,7 @@ public record SqlConfig(
                     "OUTLIER_STDDEVS",
                     "OUTLIER_WINDOW_DAYS",
                     "OUTLIER_MIN_SAMPLES",
-                    "WATERMARK_DELAY_SECONDS");
+                    "RUN_ID");
 
     public SqlConfig {
         enabled = enabled == null ? Boolean.TRUE : enabled;

@@ -1,0 +1,235 @@
+/*
+ * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
+ */
+package io.tideline.sql;
+
+import io.tideline.catalog.IcebergCatalogs;
+import io.tideline.config.TidelineConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericAppenderFactory;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.FileAppender;
+import org.apache.iceberg.io.OutputFile;
+import org.apache.iceberg.types.Types;
+
+/**
+ * The raw tables of the README's contract ({@code raw.events}, {@code raw.orders}, {@code
+ * raw.customers}), created and filled with the Iceberg Java API, for tests and the benchmark.
+ */
+public final class RawTables {
+
+    public static final TableIdentifier EVENTS = TableIdentifier.of("raw", "events");
+    public static final TableIdentifier ORDERS = TableIdentifier.of("raw", "orders");
+    public static final TableIdentifier CUSTOMERS = TableIdentifier.of("raw", "customers");
+
+    private static final Types.TimestampType TZ = Types.TimestampType.withZone();
+    private static final Types.DecimalType MONEY = Types.DecimalType.of(18, 2);
+
+    public static final Schema EVENTS_SCHEMA =
+            new Schema(
+                    Types.NestedField.required(1, "event_id", Types.StringType.get()),
+                    Types.NestedField.optional(2, "event_type", Types.StringType.get()),
+                    Types.NestedField.optional(3, "customer_id", Types.StringType.get()),
+                    Types.NestedField.optional(4, "anonymous_id", Types.StringType.get()),
+                    Types.NestedField.optional(5, "event_time", TZ),
+                    Types.NestedField.optional(6, "amount", MONEY),
+                    Types.NestedField.optional(7, "currency", Types.StringType.get()),
+                    Types.NestedField.optional(8, "properties", Types.StringType.get()),
+                    Types.NestedField.optional(9, "extra_fields", Types.StringType.get()),
+                    Types.NestedField.optional(10, "ingestion_time", TZ),
+                    Types.NestedField.optional(11, "processing_time", TZ),
+                    Types.NestedField.optional(12, "source_position", Types.StringType.get()));
+
+    public static final Schema ORDERS_SCHEMA =
+            new Schema(
+                    Types.NestedField.required(1, "order_id", Types.StringType.get()),
+                    Types.NestedField.optional(2, "customer_email", Types.StringType.get()),
+                    Types.NestedField.optional(3, "amount", MONEY),
+                    Types.NestedField.optional(4, "currency", Types.StringType.get()),
+                    Types.NestedField.optional(5, "status", Types.StringType.get()),
+                    Types.NestedField.optional(6, "created_at", TZ),
+                    Types.NestedField.optional(7, "updated_at", TZ),
+                    Types.NestedField.optional(8, "extra_fields", Types.StringType.get()),
+                    Types.NestedField.optional(9, "ingestion_time", TZ),
+                    Types.NestedField.optional(10, "processing_time", TZ),
+                    Types.NestedField.optional(11, "source_position", Types.StringType.get()));
+
+    public static final Schema CUSTOMERS_SCHEMA =
+            new Schema(
+                    Types.NestedField.required(1, "id", Types.LongType.get()),
+                    Types.NestedField.optional(2, "email", Types.StringType.get()),
+                    Types.NestedField.optional(3, "name", Types.StringType.get()),
+                    Types.NestedField.optional(4, "country", Types.StringType.get()),
+                    Types.NestedField.optional(5, "plan", Types.StringType.get()),
+                    Types.NestedField.optional(6, "created_at", TZ),
+                    Types.NestedField.optional(7, "updated_at", TZ),
+                    Types.NestedField.optional(8, "ingestion_time", TZ),
+                    Types.NestedField.optional(9, "processing_time", TZ),
+                    Types.NestedField.optional(10, "source_position", Types.StringType.get()));
+
+    private final Catalog catalog;
+
+    public RawTables(TidelineConfig config) {
+        this.catalog = IcebergCatalogs.open(config);
+    }
+
+    /** Creates the three raw tables (format v2, unpartitioned), empty. */
+    public RawTables create() {
+        if (catalog instanceof SupportsNamespaces ns && !ns.namespaceExists(Namespace.of("raw"))) {
+            ns.createNamespace(Namespace.of("raw"));
+        }
+        create(EVENTS, EVENTS_SCHEMA);
+        create(ORDERS, ORDERS_SCHEMA);
+        create(CUSTOMERS, CUSTOMERS_SCHEMA);
+        return this;
+    }
+
+    private void create(TableIdentifier id, Schema schema) {
+        catalog.dropTable(id, true);
+        catalog.createTable(
+                id, schema, PartitionSpec.unpartitioned(), Map.of("format-version", "2"));
+    }
+
+    public Table table(TableIdentifier id) {
+        return catalog.loadTable(id);
+    }
+
+    /** An event; {@code customerId} and the money may be null. */
+    public static Record event(
+            String id,
+            String type,
+            String customerId,
+            String anonymousId,
+            String time,
+            String amount,
+            String currency,
+            String orderId) {
+        Record r = GenericRecord.create(EVENTS_SCHEMA);
+        r.setField("event_id", id);
+        r.setField("event_type", type);
+        r.setField("customer_id", customerId);
+        r.setField("anonymous_id", anonymousId);
+        r.setField("event_time", ts(time));
+        r.setField("amount", money(amount));
+        r.setField("currency", currency);
+        r.setField("properties", orderId == null ? "{}" : "{\"order_id\":\"" + orderId + "\"}");
+        r.setField("extra_fields", "{}");
+        r.setField("ingestion_time", ts(time));
+        r.setField("processing_time", ts(time));
+        r.setField("source_position", "events/0/" + id);
+        return r;
+    }
+
+    public static Record order(
+            String id,
+            String email,
+            String amount,
+            String currency,
+            String status,
+            String created,
+            String updated) {
+        Record r = GenericRecord.create(ORDERS_SCHEMA);
+        r.setField("order_id", id);
+        r.setField("customer_email", email);
+        r.setField("amount", money(amount));
+        r.setField("currency", currency);
+        r.setField("status", status);
+        r.setField("created_at", ts(created));
+        r.setField("updated_at", ts(updated));
+        r.setField("extra_fields", "{}");
+        r.setField("ingestion_time", ts(updated));
+        r.setField("processing_time", ts(updated));
+        r.setField("source_position", "orders.csv:" + id);
+        return r;
+    }
+
+    public static Record customer(
+            long id, String email, String name, String country, String plan, String updated) {
+        Record r = GenericRecord.create(CUSTOMERS_SCHEMA);
+        r.setField("id", id);
+        r.setField("email", email);
+        r.setField("name", name);
+        r.setField("country", country);
+        r.setField("plan", plan);
+        r.setField("created_at", ts("2024-01-01T00:00:00Z"));
+        r.setField("updated_at", ts(updated));
+        r.setField("ingestion_time", ts(updated));
+        r.setField("processing_time", ts(updated));
+        r.setField("source_position", "app.customers/" + id + "@" + updated);
+        return r;
+    }
+
+    public static OffsetDateTime ts(String iso) {
+        return iso == null ? null : OffsetDateTime.parse(iso).withOffsetSameInstant(ZoneOffset.UTC);
+    }
+
+    public static BigDecimal money(String amount) {
+        return amount == null ? null : new BigDecimal(amount).setScale(2);
+    }
+
+    /** Appends the records as one Parquet file, in one snapshot. */
+    public void append(TableIdentifier id, List<Record> records) {
+        append(catalog.loadTable(id), records.iterator());
+    }
+
+    /** Appends the records of an iterator as one Parquet file, in one snapshot. */
+    public static void append(Table table, Iterator<Record> records) {
+        GenericAppenderFactory factory = new GenericAppenderFactory(table.schema());
+        OutputFile out =
+                table.io()
+                        .newOutputFile(
+                                table.locationProvider()
+                                        .newDataLocation(UUID.randomUUID() + ".parquet"));
+        FileAppender<Record> appender = factory.newAppender(out, FileFormat.PARQUET);
+        try (appender) {
+            while (records.hasNext()) {
+                appender.add(records.next());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        DataFile file =
+                DataFiles.builder(PartitionSpec.unpartitioned())
+                        .withPath(out.location())
+                        .withFileSizeInBytes(appender.length())
+                        .withMetrics(appender.metrics())
+                        .withFormat(FileFormat.PARQUET)
+                        .build();
+        table.newAppend().appendFile(file).commit();
+    }
+
+    /** Every row of a table, as Iceberg records. */
+    public List<Record> rows(TableIdentifier id) {
+        Table table = catalog.loadTable(id);
+        table.refresh();
+        List<Record> out = new ArrayList<>();
+        try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+            records.forEach(r -> out.add(r.copy()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+}
