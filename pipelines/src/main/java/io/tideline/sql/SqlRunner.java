@@ -380,7 +380,8 @@ public final class SqlRunner {
         return f.substring(0, f.length() - ".sql".length());
     }
 
-    private List<String> buildScripts(RuntimeExecutionMode mode) {
+    /** The build files of the configured marts, for {@link #runBatch(List, boolean)}. */
+    public List<String> buildScripts(RuntimeExecutionMode mode) {
         String m = mode.name().toLowerCase(Locale.ROOT);
         return sql.marts().stream().map(mart -> "build/" + m + "/" + mart + ".sql").toList();
     }
