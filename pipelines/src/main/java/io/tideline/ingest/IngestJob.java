@@ -283,6 +283,8 @@ public final class IngestJob {
                                         IngestTables.ORDERS_SCHEMA,
                                         IngestTables.Orders.UPDATED_AT,
                                         range(IngestTables.Orders.EXTRA_FIELDS + 1),
+                                        IngestTables.Orders.INGESTION_TIME,
+                                        IngestTables.Orders.SOURCE_POSITION,
                                         TableLoader.fromCatalog(catalog, IngestTables.ORDERS)),
                                 type)
                         .uid("orders-latest")
@@ -318,6 +320,8 @@ public final class IngestJob {
                                         IngestTables.CUSTOMERS_SCHEMA,
                                         IngestTables.Customers.UPDATED_AT,
                                         range(IngestTables.Customers.UPDATED_AT + 1),
+                                        IngestTables.Customers.INGESTION_TIME,
+                                        IngestTables.Customers.SOURCE_POSITION,
                                         TableLoader.fromCatalog(catalog, IngestTables.CUSTOMERS)),
                                 type)
                         .uid("customers-latest")

@@ -100,7 +100,7 @@ public final class FirstDeliveryWins extends KeyedProcessFunction<String, RowDat
     }
 
     /** A total order on deliveries: ingestion time, then position (shorter first, then text). */
-    static boolean earlier(long t1, String p1, long t2, String p2) {
+    public static boolean earlier(long t1, String p1, long t2, String p2) {
         if (t1 != t2) {
             return t1 < t2;
         }

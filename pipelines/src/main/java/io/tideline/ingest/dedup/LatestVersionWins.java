@@ -12,7 +12,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.tuple.Tuple4;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -26,8 +26,9 @@ import org.apache.iceberg.flink.TableLoader;
  * Keeps the latest version of each key (orders by {@code order_id}, customers by {@code id}): a
  * version with a later {@code updated_at} than the kept one is {@code accepted} and upserted; an
  * older one, or the same one delivered again, is a {@code duplicate} and dropped. Two different
- * versions with the same {@code updated_at} are ordered by a hash of their content, so the winner
- * does not depend on arrival order and both modes keep the same row.
+ * versions with the same {@code updated_at} are ordered by a hash of their content, and two
+ * deliveries of the same version by (ingestion time, source position), so the row kept does not
+ * depend on arrival order and both modes keep the same one.
  */
 public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData, RowData>
         implements CheckpointedFunction {
@@ -40,7 +41,9 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
     private final int[] contentFields;
     private final TableLoader table;
     private final RunCounters counters;
-    private transient ValueState<Tuple2<Long, Long>> kept;
+    private final int ingestionTime;
+    private final int sourcePosition;
+    private transient ValueState<Tuple4<Long, Long, Long, String>> kept;
     private transient RowData.FieldGetter[] fields;
     private transient CommitAgeGauge commitAge;
 
@@ -53,11 +56,19 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
      * @param table the table, for the {@code lastCommitAgeMs} gauge
      */
     public LatestVersionWins(
-            String source, Schema schema, int updatedAt, int[] contentFields, TableLoader table) {
+            String source,
+            Schema schema,
+            int updatedAt,
+            int[] contentFields,
+            int ingestionTime,
+            int sourcePosition,
+            TableLoader table) {
         this.source = source;
         this.schema = schema;
         this.updatedAt = updatedAt;
         this.contentFields = contentFields;
+        this.ingestionTime = ingestionTime;
+        this.sourcePosition = sourcePosition;
         this.table = table;
         this.counters = new RunCounters(source, Bucket.ACCEPTED, Bucket.DUPLICATES);
     }
@@ -74,7 +85,9 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
                 getRuntimeContext()
                         .getState(
                                 new ValueStateDescriptor<>(
-                                        "latest-version", Types.TUPLE(Types.LONG, Types.LONG)));
+                                        "latest-version",
+                                        Types.TUPLE(
+                                                Types.LONG, Types.LONG, Types.LONG, Types.STRING)));
         fields = IngestTables.fieldGetters(schema);
         if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
             commitAge = new CommitAgeGauge(table.clone());
@@ -89,20 +102,27 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
                 row.getTimestamp(updatedAt, 6).toInstant().toEpochMilli() * 1000
                         + row.getTimestamp(updatedAt, 6).getNanoOfMillisecond() / 1000;
         long hash = contentHash(row);
-        Tuple2<Long, Long> current = kept.value();
-        if (current == null
-                || version > current.f0
-                || (version == current.f0 && hash > current.f1)) {
-            if (current != null && version == current.f0) {
-                // A tie broken by content: the row is replaced, but it is not a new version.
-                counters.inc(Bucket.DUPLICATES);
-            } else {
-                counters.inc(Bucket.ACCEPTED);
-            }
-            kept.update(Tuple2.of(version, hash));
+        long ingestion = row.getTimestamp(ingestionTime, 6).getMillisecond();
+        String position = row.getString(sourcePosition).toString();
+        Tuple4<Long, Long, Long, String> current = kept.value();
+        Tuple4<Long, Long, Long, String> candidate = Tuple4.of(version, hash, ingestion, position);
+        if (current == null || version > current.f0) {
+            counters.inc(Bucket.ACCEPTED);
+            kept.update(candidate);
             out.collect(row);
-        } else {
-            counters.inc(Bucket.DUPLICATES);
+            return;
+        }
+        counters.inc(Bucket.DUPLICATES);
+        boolean wins =
+                version == current.f0
+                        && (hash > current.f1
+                                || (hash == current.f1
+                                        && FirstDeliveryWins.earlier(
+                                                ingestion, position, current.f2, current.f3)));
+        if (wins) {
+            // Not a new version: the same version's winner by content, then by delivery.
+            kept.update(candidate);
+            out.collect(row);
         }
     }
 

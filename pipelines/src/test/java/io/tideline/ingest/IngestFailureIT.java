@@ -1,0 +1,170 @@
+/*
+ * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
+ */
+package io.tideline.ingest;
+
+import static io.tideline.ingest.IngestFixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tideline.config.TidelineConfig;
+import io.tideline.testkit.TestParts;
+import io.tideline.testkit.TidelineExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.table.data.RowData;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Failure injection: an operator on the events path throws three times mid-stream, each time after
+ * a checkpoint has been committed in its attempt and at a chosen record count. The job restarts
+ * from its checkpoints (Kafka offsets, dedup state, counts); at the end every distinct event is in
+ * the table exactly once, and the counts add up to what was produced.
+ */
+@ExtendWith(TidelineExtension.class)
+class IngestFailureIT {
+
+    /** Throws at the chosen record counts of subtask 0, once per marker file, three in all. */
+    static final class FailThreeTimes extends RichMapFunction<RowData, RowData>
+            implements CheckpointListener {
+
+        private static final long[] FAIL_AT = {10, 20, 15};
+
+        private final String markers;
+        private transient long seen;
+        private transient boolean committed;
+
+        FailThreeTimes(Path markers) {
+            this.markers = markers.toString();
+        }
+
+        @Override
+        public void open(OpenContext openContext) throws IOException {
+            Files.createDirectories(Path.of(markers));
+        }
+
+        @Override
+        public RowData map(RowData row) throws Exception {
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                seen++;
+                int failures = failures(Path.of(markers));
+                if (committed && failures < FAIL_AT.length && seen >= FAIL_AT[failures]) {
+                    Files.createFile(Path.of(markers).resolve("failure-" + (failures + 1)));
+                    throw new IllegalStateException("injected failure " + (failures + 1));
+                }
+            }
+            return row;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            committed = true;
+        }
+
+        static int failures(Path markers) throws IOException {
+            try (Stream<Path> files = Files.list(markers)) {
+                return (int) files.count();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(240)
+    void threeFailuresMidStreamLoseNothingAndDoubleNothing(TestParts parts) throws Exception {
+        String topic = parts.topic("events");
+        parts.kafka().createTopic(topic, 2);
+        TidelineConfig config =
+                config(
+                        parts,
+                        "warehouse",
+                        String.join(
+                                "\n",
+                                "sources:",
+                                "  events:",
+                                "    topic: " + topic,
+                                "    starting-offsets: earliest",
+                                "  orders:",
+                                "    enabled: false",
+                                "  customers:",
+                                "    enabled: false",
+                                ""));
+        Path markers = parts.dir().resolve("failures");
+        Files.createDirectories(markers);
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofMinutes(30));
+
+        Set<String> distinct = new HashSet<>();
+        long produced = 0;
+        long redelivered = 0;
+        IngestJob.Running running =
+                new IngestJob(config, parts.flink(config))
+                        .withEventsTap(new FailThreeTimes(markers))
+                        .startStreaming();
+        IngestSummary summary;
+        try (KafkaProducer<byte[], byte[]> p = producer(config)) {
+            for (int chunk = 0;
+                    chunk < 6 || (FailThreeTimes.failures(markers) < 3 && chunk < 14);
+                    chunk++) {
+                for (int i = 0; i < 40; i++) {
+                    String id = "c" + chunk + "-" + i;
+                    Instant at = t0.plusSeconds(chunk * 40L + i);
+                    send(
+                            p,
+                            topic,
+                            i % 2,
+                            at,
+                            event(id, "page_view", "9", at.toString()).toString());
+                    distinct.add(id);
+                    produced++;
+                }
+                if (chunk > 0) {
+                    // Re-deliveries of the previous chunk.
+                    for (int i = 0; i < 4; i++) {
+                        String id = "c" + (chunk - 1) + "-" + i;
+                        Instant at = t0.plusSeconds((chunk - 1) * 40L + i);
+                        send(
+                                p,
+                                topic,
+                                1 - i % 2,
+                                at.plusSeconds(1),
+                                event(id, "page_view", "9", at.toString()).toString());
+                        produced++;
+                        redelivered++;
+                    }
+                }
+                long expected = distinct.size();
+                Poll.until(
+                        "chunk " + chunk + " committed",
+                        Duration.ofSeconds(60),
+                        () -> count(config, IngestTables.EVENTS) == expected);
+            }
+            summary = running.stop(parts.dir().resolve("savepoints").toUri().toString());
+        } finally {
+            running.close();
+        }
+
+        assertThat(FailThreeTimes.failures(markers)).isEqualTo(3);
+        List<Map<String, String>> rows = rows(config, IngestTables.EVENTS);
+        Set<String> ids = new HashSet<>();
+        rows.forEach(r -> ids.add(r.get("event_id")));
+        assertThat(rows).hasSize(distinct.size());
+        assertThat(ids).isEqualTo(distinct);
+        assertThat(summary.of("events"))
+                .isEqualTo(new SourceCounts(produced, distinct.size(), 0, 0, redelivered));
+        assertThat(count(config, IngestTables.QUARANTINE)).isZero();
+        assertThat(count(config, IngestTables.LATE_EVENTS)).isZero();
+    }
+}

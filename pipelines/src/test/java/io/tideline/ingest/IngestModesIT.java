@@ -1,0 +1,249 @@
+/*
+ * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
+ */
+package io.tideline.ingest;
+
+import static io.tideline.ingest.IngestFixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tideline.config.TidelineConfig;
+import io.tideline.testkit.TestParts;
+import io.tideline.testkit.TidelineExtension;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * One input, two modes. A STREAMING job ingests it in two phases (the topic, the monitored folder
+ * and the customers table by cursor each get more data while it runs: re-deliveries, corrections,
+ * out-of-order and late events), then stops with a savepoint; a BATCH backfill then reads the same
+ * input. The tables are identical, but for the columns that record when a run processed a row
+ * ({@code processing_time}, {@code quarantined_at}) and the customers' {@code ingestion_time},
+ * which is the database read time.
+ */
+@ExtendWith(TidelineExtension.class)
+class IngestModesIT {
+
+    private static final Instant T0 =
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofHours(3));
+
+    @Test
+    @Timeout(240)
+    void batchAndStreamingGiveIdenticalTablesAndLateEventsLandApart(TestParts parts)
+            throws Exception {
+        String topic = parts.topic("events");
+        parts.kafka().createTopic(topic, 2);
+        String sources =
+                String.join(
+                        "\n",
+                        "sources:",
+                        "  events:",
+                        "    topic: " + topic,
+                        "    group-id: modes-" + parts.id(),
+                        "    starting-offsets: earliest",
+                        "  orders:",
+                        "    folder: drops",
+                        "    monitor-interval: 200ms",
+                        "  customers:",
+                        "    poll-interval: 200ms",
+                        "  watermark:",
+                        "    out-of-orderness: 5s",
+                        "    idleness: 1s",
+                        "  allowed-lateness: 1h",
+                        "");
+        TidelineConfig streaming = config(parts, "warehouse-streaming", sources);
+        TidelineConfig batch = config(parts, "warehouse-batch", sources);
+        Path drops = parts.dir().resolve("drops");
+        String updated1 = T0.minus(Duration.ofHours(1)).toString();
+        String ordersA =
+                String.join(
+                        "\n",
+                        "order_id,customer_email,amount,currency,status,created_at,updated_at",
+                        "o1,alice@example.com,10.00,EUR,paid,2025-12-01T10:00:00Z," + updated1,
+                        "o2,bob@example.com,20.00,EUR,paid,2025-12-01T10:00:00Z," + updated1,
+                        "");
+
+        // Phase 1: in-order, out-of-order, late, re-delivered and bad events; a file; customers.
+        try (KafkaProducer<byte[], byte[]> p = producer(streaming);
+                Connection db = parts.connect()) {
+            send(
+                    p,
+                    topic,
+                    0,
+                    T0.plusSeconds(11),
+                    event("e1", "signup", "1", T0.plusSeconds(10).toString()).toString());
+            // Out of order: 10 s before e1, ingested after it; well within the allowed lateness.
+            send(
+                    p,
+                    topic,
+                    0,
+                    T0.plusSeconds(12),
+                    event("e2", "page_view", "1", T0.toString()).toString());
+            send(
+                    p,
+                    topic,
+                    1,
+                    T0.plusSeconds(21),
+                    event("e3", "add_to_cart", "2", T0.plusSeconds(20).toString()).toString());
+            send(
+                    p,
+                    topic,
+                    1,
+                    T0.plusSeconds(13),
+                    event("l1", "page_view", "2", T0.minus(Duration.ofHours(2)).toString())
+                            .toString());
+            send(
+                    p,
+                    topic,
+                    1,
+                    T0.plusSeconds(14),
+                    event("e1", "signup", "1", T0.plusSeconds(10).toString()).toString());
+            send(p, topic, 1, T0.plusSeconds(15), "{oops");
+            drop(drops, "orders-a.csv", ordersA, T0);
+            createCustomers(db);
+            upsertCustomer(db, 1, "alice@example.com", "Alice", "DE", "free", T0.minusSeconds(100));
+            upsertCustomer(db, 2, "bob@example.com", "Bob", "FR", "free", T0.minusSeconds(90));
+        }
+
+        IngestJob.Running running =
+                new IngestJob(streaming, parts.flink(streaming)).startStreaming();
+        IngestSummary streamed;
+        try {
+            Poll.until(
+                    "phase 1 in the tables",
+                    Duration.ofSeconds(90),
+                    () ->
+                            count(streaming, IngestTables.EVENTS) == 3
+                                    && count(streaming, IngestTables.LATE_EVENTS) == 1
+                                    && count(streaming, IngestTables.ORDERS) == 2
+                                    && count(streaming, IngestTables.CUSTOMERS) == 2
+                                    && count(streaming, IngestTables.QUARANTINE) == 1);
+
+            // Phase 2, while the job runs: more of everything, corrections and re-deliveries.
+            try (KafkaProducer<byte[], byte[]> p = producer(streaming);
+                    Connection db = parts.connect()) {
+                send(
+                        p,
+                        topic,
+                        0,
+                        T0.plusSeconds(31),
+                        event("e4", "checkout", "2", T0.plusSeconds(30).toString()).toString());
+                send(
+                        p,
+                        topic,
+                        1,
+                        T0.plusSeconds(32),
+                        event("e2", "page_view", "1", T0.toString()).toString());
+                send(
+                        p,
+                        topic,
+                        0,
+                        T0.plusSeconds(33),
+                        event("l2", "signup", "3", T0.minus(Duration.ofHours(5)).toString())
+                                .toString());
+                ObjectNode noCurrency = event("b2", "order_placed", "2", T0.toString());
+                noCurrency.put("amount", "5.00");
+                send(p, topic, 1, T0.plusSeconds(34), noCurrency.toString());
+                drop(
+                        drops,
+                        "orders-b.jsonl",
+                        String.join(
+                                "\n",
+                                "{\"order_id\":\"o1\",\"customer_email\":\"alice@example.com\",\"amount\":\"10.00\",\"currency\":\"EUR\",\"status\":\"refunded\",\"created_at\":\"2025-12-01T10:00:00Z\",\"updated_at\":\""
+                                        + T0.minus(Duration.ofMinutes(30))
+                                        + "\"}",
+                                "{\"order_id\":\"o2\",\"customer_email\":\"bob@example.com\",\"amount\":\"1.00\",\"currency\":\"EUR\",\"status\":\"paid\",\"updated_at\":\""
+                                        + T0.minus(Duration.ofHours(2))
+                                        + "\"}",
+                                "{\"order_id\":\"o3\",\"customer_email\":\"carol@example.com\",\"amount\":3,\"currency\":\"usd\",\"status\":\"paid\",\"updated_at\":\""
+                                        + T0
+                                        + "\",\"channel\":\"web\"}",
+                                ""),
+                        T0.plusSeconds(60));
+                // The same export dropped again under another name: nothing doubles.
+                drop(drops, "orders-a-again.csv", ordersA, T0.plusSeconds(120));
+                upsertCustomer(
+                        db, 1, "alice@example.com", "Alice", "DE", "pro", T0.minusSeconds(10));
+                upsertCustomer(
+                        db, 3, "carol@example.com", "Carol", "GBR", "free", T0.minusSeconds(5));
+            }
+            Poll.until(
+                    "phase 2 in the tables",
+                    Duration.ofSeconds(90),
+                    () -> {
+                        Map<String, Map<String, String>> orders =
+                                byKey(streaming, IngestTables.ORDERS, "order_id");
+                        Map<String, Map<String, String>> customers =
+                                byKey(streaming, IngestTables.CUSTOMERS, "id");
+                        return count(streaming, IngestTables.EVENTS) == 4
+                                && count(streaming, IngestTables.LATE_EVENTS) == 2
+                                && count(streaming, IngestTables.QUARANTINE) == 2
+                                && orders.size() == 3
+                                && "refunded".equals(orders.get("o1").get("status"))
+                                && customers.size() == 3
+                                && "pro".equals(customers.get("1").get("plan"));
+                    });
+            streamed = running.stop(parts.dir().resolve("savepoints").toUri().toString());
+        } finally {
+            running.close();
+        }
+
+        IngestSummary backfilled = new IngestJob(batch, parts.flink(batch)).runBatch();
+
+        // The counts: exact for events in both modes; balanced everywhere.
+        assertThat(streamed.balanced()).as(streamed.toString()).isTrue();
+        assertThat(backfilled.balanced()).as(backfilled.toString()).isTrue();
+        assertThat(streamed.of("events")).isEqualTo(new SourceCounts(10, 4, 2, 2, 2));
+        assertThat(backfilled.of("events")).isEqualTo(streamed.of("events"));
+        assertThat(backfilled.of("orders").read()).isEqualTo(7);
+        assertThat(streamed.of("orders").read()).isEqualTo(7);
+        // The streaming job saw customer 1 twice (before and after its update); the backfill once.
+        assertThat(streamed.of("customers").read()).isEqualTo(4);
+        assertThat(backfilled.of("customers").read()).isEqualTo(3);
+
+        // Where each event landed: out-of-order ones on time, late ones apart, with lateness.
+        Map<String, Map<String, String>> events = byKey(batch, IngestTables.EVENTS, "event_id");
+        assertThat(events).containsOnlyKeys("e1", "e2", "e3", "e4");
+        assertThat(events.get("e2").get("source_position")).isEqualTo(topic + "/0/1");
+        assertThat(events.get("e1").get("source_position")).isEqualTo(topic + "/0/0");
+        Map<String, Map<String, String>> late = byKey(batch, IngestTables.LATE_EVENTS, "event_id");
+        assertThat(late).containsOnlyKeys("l1", "l2");
+        assertThat(late.get("l2").get("lateness_ms"))
+                .isEqualTo(String.valueOf(Duration.ofHours(5).plusSeconds(33).toMillis()));
+
+        // The tables, mode against mode.
+        assertThat(canonical(batch, IngestTables.EVENTS, "processing_time"))
+                .isEqualTo(canonical(streaming, IngestTables.EVENTS, "processing_time"));
+        assertThat(canonical(batch, IngestTables.LATE_EVENTS, "processing_time"))
+                .isEqualTo(canonical(streaming, IngestTables.LATE_EVENTS, "processing_time"));
+        assertThat(canonical(batch, IngestTables.ORDERS, "processing_time"))
+                .isEqualTo(canonical(streaming, IngestTables.ORDERS, "processing_time"))
+                .hasSize(3);
+        assertThat(canonical(batch, IngestTables.CUSTOMERS, "processing_time", "ingestion_time"))
+                .isEqualTo(
+                        canonical(
+                                streaming,
+                                IngestTables.CUSTOMERS,
+                                "processing_time",
+                                "ingestion_time"))
+                .hasSize(3);
+        assertThat(canonical(batch, IngestTables.QUARANTINE, "quarantined_at"))
+                .isEqualTo(canonical(streaming, IngestTables.QUARANTINE, "quarantined_at"))
+                .hasSize(2);
+        Map<String, Map<String, String>> orders = byKey(batch, IngestTables.ORDERS, "order_id");
+        assertThat(orders.get("o1").get("status")).isEqualTo("refunded");
+        assertThat(orders.get("o2").get("amount")).isEqualTo("20.00");
+        assertThat(orders.get("o3").get("currency")).isEqualTo("USD");
+        assertThat(orders.get("o3").get("extra_fields")).isEqualTo("{\"channel\":\"web\"}");
+        assertThat(byKey(batch, IngestTables.CUSTOMERS, "id").get("3").get("country"))
+                .isEqualTo("GB");
+    }
+}
