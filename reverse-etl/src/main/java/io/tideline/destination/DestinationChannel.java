@@ -86,9 +86,13 @@ public final class DestinationChannel {
                                     });
                         });
         this.accountLimiter =
-                AccountLimiters.forAccount(config.accountOr(name), config.rateLimit());
+                AccountLimiters.forAccount(
+                        config.accountOr(name), config.rateLimit(), config.concurrency());
         this.syncLimiter =
-                syncLimit == null ? null : AccountLimiters.create("sync-" + syncName, syncLimit);
+                syncLimit == null
+                        ? null
+                        : AccountLimiters.create(
+                                "sync-" + syncName, syncLimit, config.concurrency());
         this.breaker =
                 BREAKERS.computeIfAbsent(
                         name + "@" + config.url(), k -> CircuitBreaker.of(name, breakerConfig()));

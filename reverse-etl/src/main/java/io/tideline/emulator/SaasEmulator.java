@@ -72,6 +72,8 @@ public final class SaasEmulator implements AutoCloseable {
     private final AtomicLong dailyUsed = new AtomicLong();
     private final AtomicLong nextId = new AtomicLong(1000);
     private final List<ReceivedCall> calls = new ArrayList<>();
+    private final double[] drawBlock = new double[100];
+    private int drawIndex = drawBlock.length;
 
     /** HubSpot: object type → object id → properties. */
     private final Map<String, ObjectStore> hubspot = new LinkedHashMap<>();
@@ -301,10 +303,7 @@ public final class SaasEmulator implements AutoCloseable {
                     "Sforce-Limit-Info", "api-usage=" + daily + "/" + options.dailyLimit());
         }
         String fault = null;
-        double draw;
-        synchronized (random) {
-            draw = random.nextDouble();
-        }
+        double draw = nextDraw();
         Answer answer;
         if (daily > options.dailyLimit()) {
             fault = "daily-limit";
@@ -379,6 +378,28 @@ public final class SaasEmulator implements AutoCloseable {
                         List.of()));
         sleep(f.latency());
         send(ex, answer);
+    }
+
+    /**
+     * The next call's draw in [0, 1): stratified, so that the configured shares hold exactly in
+     * every block of 100 calls (each block is the 100 quantiles, shuffled by the seeded generator).
+     */
+    private double nextDraw() {
+        synchronized (random) {
+            if (drawIndex == drawBlock.length) {
+                for (int i = 0; i < drawBlock.length; i++) {
+                    drawBlock[i] = (i + 0.5) / drawBlock.length;
+                }
+                for (int i = drawBlock.length - 1; i > 0; i--) {
+                    int j = random.nextInt(i + 1);
+                    double t = drawBlock[i];
+                    drawBlock[i] = drawBlock[j];
+                    drawBlock[j] = t;
+                }
+                drawIndex = 0;
+            }
+            return drawBlock[drawIndex++];
+        }
     }
 
     private synchronized void record(ReceivedCall call) {

@@ -32,8 +32,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.iceberg.catalog.Catalog;
@@ -447,12 +449,14 @@ public final class SyncEngine {
             List<List<Planned>> batches = batches(plan);
             AtomicBoolean stop = new AtomicBoolean();
             LinkedBlockingQueue<Landed> landed = new LinkedBlockingQueue<>();
+            List<CompletableFuture<List<RecordOutcome>>> futures = new ArrayList<>();
             for (List<Planned> batch : batches) {
                 List<OutboundRecord> recs = batch.stream().map(Planned::record).toList();
-                channel.submit(batch.get(0).op(), recs, stop::get)
-                        .whenComplete(
-                                (outcomes, error) ->
-                                        landed.add(new Landed(batch, outcomes, error)));
+                futures.add(
+                        channel.submit(batch.get(0).op(), recs, stop::get)
+                                .whenComplete(
+                                        (outcomes, error) ->
+                                                landed.add(new Landed(batch, outcomes, error))));
             }
             String failure = null;
             int saved = 0;
@@ -488,8 +492,15 @@ public final class SyncEngine {
                 stop.set(true);
                 throw e;
             } catch (Error e) {
-                // a crash: leave the run as it is in the ledger, as a dead process would
+                // a crash: leave the run as it is in the ledger, as a dead process would, but let
+                // the calls already on the wire end first, so that none lands after this returns
                 stop.set(true);
+                try {
+                    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                            .get(dest.timeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
+                } catch (Exception ignored) {
+                    // failed batches or a timeout: the crash goes on either way
+                }
                 throw e;
             }
             return failure;
