@@ -908,18 +908,12 @@ public final class SaasEmulator implements AutoCloseable {
             if (op.equals("delete")) {
                 store.remove(key);
             } else {
-                Map<String, Object> fields =
-                        JSON.convertValue(
-                                rec.path("fields"),
-                                JSON.getTypeFactory()
-                                        .constructMapType(
-                                                LinkedHashMap.class, String.class, Object.class));
                 if (!store.contains(key)) {
                     store.create(key);
                 }
-                if (fields != null) {
-                    fields.forEach((k, v) -> store.set(key, k, v));
-                }
+                rec.path("fields")
+                        .fields()
+                        .forEachRemaining(e -> store.set(key, e.getKey(), plain(e.getValue())));
             }
         }
         ObjectNode ok = JSON.createObjectNode();
@@ -959,6 +953,22 @@ public final class SaasEmulator implements AutoCloseable {
             return path.substring(path.lastIndexOf('/') + 1);
         }
         return method.toLowerCase();
+    }
+
+    private static Object plain(JsonNode v) {
+        if (v.isNull()) {
+            return null;
+        }
+        if (v.isTextual()) {
+            return v.asText();
+        }
+        if (v.isBoolean()) {
+            return v.asBoolean();
+        }
+        if (v.isNumber()) {
+            return v.numberValue();
+        }
+        return v.toString();
     }
 
     private static ObjectNode error(String category, String message) {
