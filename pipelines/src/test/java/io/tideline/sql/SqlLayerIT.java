@@ -5,6 +5,7 @@ package io.tideline.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tideline.config.ConfigLoader;
 import io.tideline.config.TidelineConfig;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
@@ -34,17 +35,35 @@ class SqlLayerIT {
     static final TableIdentifier DAILY_REVENUE = TableIdentifier.of("marts", "daily_revenue");
     static final TableIdentifier FUNNEL_HOURLY = TableIdentifier.of("marts", "funnel_hourly");
 
+    /**
+     * The test's configuration: its own database and warehouse, the SQL folder of the repository,
+     * the golden reference instant and the given check thresholds. No Kafka: the SQL layer does not
+     * use it.
+     */
     static TidelineConfig config(TestParts parts, String checksYaml) {
-        return parts.config(
-                "sql:\n"
-                        + "  dir: "
-                        + SQL_DIR
-                        + "\n"
-                        + "  as-of: "
-                        + GoldenData.AS_OF
-                        + "\n"
-                        + "  checks:\n"
-                        + checksYaml);
+        String yaml =
+                String.join(
+                        "\n",
+                        "postgres:",
+                        "  embedded: false",
+                        "  host: " + parts.postgres().host(),
+                        "  port: " + parts.postgres().port(),
+                        "  database: " + parts.database(),
+                        "catalog:",
+                        "  name: tideline",
+                        "  type: hadoop",
+                        "  warehouse: warehouse",
+                        "flink:",
+                        "  parallelism: 2",
+                        "  checkpoint-interval: 1s",
+                        "  settings:",
+                        "    restart-strategy.fixed-delay.delay: 100 ms",
+                        "sql:",
+                        "  dir: " + SQL_DIR,
+                        "  as-of: " + GoldenData.AS_OF,
+                        "  checks:",
+                        checksYaml);
+        return new ConfigLoader(System::getenv).parse(yaml, "sql-test.yaml", parts.dir());
     }
 
     static RawTables golden(TidelineConfig config) {
