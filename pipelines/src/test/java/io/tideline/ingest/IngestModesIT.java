@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -191,6 +192,33 @@ class IngestModesIT {
                                 && customers.size() == 3
                                 && "pro".equals(customers.get("1").get("plan"));
                     });
+            // The metrics, as a dashboard reads them: the counts and the last commit's age.
+            FlinkRestMetrics metrics = new FlinkRestMetrics(parts.flink(streaming));
+            JobID job = running.client().getJobID();
+            Poll.until(
+                    "the metrics through Flink's REST API",
+                    Duration.ofSeconds(60),
+                    () ->
+                            metrics.sum(job, "tideline.source.events.read") == 10
+                                    && metrics.sum(job, "tideline.source.events.accepted") == 4
+                                    && metrics.sum(job, "tideline.source.events.late") == 2
+                                    && metrics.sum(job, "tideline.source.events.quarantined") == 2
+                                    && metrics.sum(job, "tideline.source.events.duplicates") == 2
+                                    && metrics.sum(job, "tideline.source.orders.read") == 7);
+            // The gauge is sampled by the REST metric fetcher: wait for a sample after a commit.
+            Poll.until(
+                    "the age of the last events commit",
+                    Duration.ofSeconds(60),
+                    () -> {
+                        Map<String, String> age =
+                                metrics.find(job, "tideline.source.events.lastCommitAgeMs");
+                        return age.size() == 1
+                                && Long.parseLong(age.values().iterator().next()) >= 0
+                                && Long.parseLong(age.values().iterator().next()) < 120_000;
+                    });
+            assertThat(metrics.find(job, "tideline.source.orders.lastCommitAgeMs")).hasSize(1);
+            assertThat(metrics.find(job, "tideline.source.customers.lastCommitAgeMs")).hasSize(1);
+
             streamed = running.stop(parts.dir().resolve("savepoints").toUri().toString());
         } finally {
             running.close();

@@ -22,7 +22,7 @@ public final class CommitAgeGauge implements Gauge<Long>, AutoCloseable {
 
     private final TableLoader loader;
     private Table table;
-    private long refreshedAt = Long.MIN_VALUE;
+    private long refreshedAt;
     private long lastCommitMillis = -1;
 
     public CommitAgeGauge(TableLoader loader) {
