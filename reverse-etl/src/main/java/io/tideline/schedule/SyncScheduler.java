@@ -117,7 +117,19 @@ public final class SyncScheduler implements AutoCloseable {
                                         + "' is due at "
                                         + due
                                         + " but its previous run in this scheduler is still going";
-                        LOG.warn("Sync {} did not run: {}", name, reason);
+                        runs.execute(
+                                () -> {
+                                    try {
+                                        reports.add(engine.skip(name, "schedule", reason, out));
+                                    } catch (RuntimeException e) {
+                                        LOG.warn(
+                                                "Sync {} did not run: {} (and the ledger could not"
+                                                        + " record it: {})",
+                                                name,
+                                                reason,
+                                                e.getMessage());
+                                    }
+                                });
                         return;
                     }
                     runs.execute(

@@ -137,6 +137,19 @@ public final class SyncEngine {
         }
     }
 
+    /** Records that a due run of a sync could not start, and why (for schedulers). */
+    public RunReport skip(String syncName, String trigger, String reason, PrintStream out) {
+        SyncConfig sync = config.syncs().get(syncName);
+        try (Ledger ledger = Ledger.open(config.postgres())) {
+            return skipped(
+                    ledger,
+                    syncName,
+                    sync,
+                    RunOptions.defaults().trigger(trigger).out(out),
+                    reason);
+        }
+    }
+
     private RunReport skipped(
             Ledger ledger, String name, SyncConfig sync, RunOptions options, String reason) {
         Instant now = Instant.now();
