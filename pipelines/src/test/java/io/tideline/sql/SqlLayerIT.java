@@ -76,12 +76,13 @@ class SqlLayerIT {
 
     @Test
     @Timeout(240)
-    void batchBuildsTheHandComputedMartsAndEveryCheckPassesOnCleanData(TestParts parts)
+    void batchBuildsTheHandComputedMartsEveryCheckPassesAndTheSqlClientReadsThem(TestParts parts)
             throws Exception {
         TidelineConfig config = config(parts, "    max-staleness: 7d\n");
         RawTables raw = golden(config);
 
-        SqlRunResult result = new SqlRunner(config, parts.flink(config)).runBatch();
+        SqlRunner runner = new SqlRunner(config, parts.flink(config));
+        SqlRunResult result = runner.runBatch();
 
         assertThat(result.martRows())
                 .containsEntry("customer_360", 3L)
@@ -96,6 +97,23 @@ class SqlLayerIT {
         assertThat(result.checks())
                 .allSatisfy(c -> assertThat(c.passed()).as(c.toString()).isTrue());
         assertThat(result.passed()).isTrue();
+
+        // The same files in the real Flink SQL client: the init file (variables substituted) and
+        // a query file, run as they are, over the marts just built.
+        String output =
+                SqlClientProcess.run(
+                        parts.dir(),
+                        runner.renderWithSecrets("init.sql"),
+                        SQL_DIR.resolve("queries/revenue_by_country.sql"));
+        assertThat(output)
+                .contains("Successfully initialized from sql script")
+                .doesNotContain("[ERROR]");
+        // FR EUR: 100.00 + 50.00 - 50.00 over 2 orders; US USD: 30.00, 1 order.
+        assertThat(output)
+                .containsPattern("\\|\\s+FR\\s+\\|\\s+EUR\\s+\\|\\s+100\\.00\\s+\\|\\s+2\\s+\\|");
+        assertThat(output)
+                .containsPattern("\\|\\s+US\\s+\\|\\s+USD\\s+\\|\\s+30\\.00\\s+\\|\\s+1\\s+\\|");
+        assertThat(output).contains("2 rows in set");
     }
 
     // ---- hand-computed expectations (as of 2024-03-31T00:00:00Z) ----
