@@ -123,6 +123,12 @@ public record RunReport(
         for (Sample s : invalidSamples) {
             b.append("  invalid ").append(s.key()).append(": ").append(s.reason()).append('\n');
         }
+        if (samplePayloads != null) {
+            b.append("  a dry run sends nothing; pending rows would be sent. Sample requests:\n");
+            for (String p : samplePayloads) {
+                b.append("  ").append(p.replace("\n", "\n  ")).append('\n');
+            }
+        }
         return b.toString();
     }
 
