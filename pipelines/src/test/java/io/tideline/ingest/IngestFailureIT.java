@@ -12,6 +12,7 @@ import io.tideline.testkit.TidelineExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -31,9 +32,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Failure injection: an operator on the events path throws three times mid-stream, each time after
- * a checkpoint has been committed in its attempt and at a chosen record count. The job restarts
- * from its checkpoints (Kafka offsets, dedup state, counts); at the end every distinct event is in
- * the table exactly once, and the counts add up to what was produced.
+ * a checkpoint has been committed in its attempt and at a chosen record count, while events, order
+ * files and customer rows keep arriving. The job restarts from its checkpoints (Kafka offsets, file
+ * positions, the customers cursor, dedup state, counts); at the end every distinct input is in its
+ * table exactly once, and the counts add up to what was produced.
  */
 @ExtendWith(TidelineExtension.class)
 class IngestFailureIT {
@@ -98,17 +100,23 @@ class IngestFailureIT {
                                 "    topic: " + topic,
                                 "    starting-offsets: earliest",
                                 "  orders:",
-                                "    enabled: false",
+                                "    folder: drops",
+                                "    monitor-interval: 200ms",
                                 "  customers:",
-                                "    enabled: false",
+                                "    poll-interval: 200ms",
                                 ""));
         Path markers = parts.dir().resolve("failures");
+        Path drops = parts.dir().resolve("drops");
+        try (Connection db = parts.connect()) {
+            createCustomers(db);
+        }
         Files.createDirectories(markers);
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofMinutes(30));
 
         Set<String> distinct = new HashSet<>();
         long produced = 0;
         long redelivered = 0;
+        int chunks = 0;
         IngestJob.Running running =
                 new IngestJob(config, parts.flink(config))
                         .withEventsTap(new FailThreeTimes(markers))
@@ -145,11 +153,38 @@ class IngestFailureIT {
                         redelivered++;
                     }
                 }
+                // Every chunk also drops a file of 10 orders and adds 5 customers.
+                StringBuilder csv =
+                        new StringBuilder(
+                                "order_id,customer_email,amount,currency,status,updated_at\n");
+                for (int i = 0; i < 10; i++) {
+                    csv.append("o" + chunk + "-" + i + ",a@b.co,1.00,EUR,paid," + t0 + "\n");
+                }
+                drop(drops, "orders-" + chunk + ".csv", csv.toString(), t0);
+                try (Connection db = parts.connect()) {
+                    for (int i = 0; i < 5; i++) {
+                        upsertCustomer(
+                                db,
+                                chunk * 100L + i,
+                                "c@b.co",
+                                "C",
+                                "DE",
+                                "free",
+                                t0.plusSeconds(chunk));
+                    }
+                }
+                chunks = chunk + 1;
                 long expected = distinct.size();
+                long expectedOrders = 10L * chunks;
+                long expectedCustomers = 5L * chunks;
                 Poll.until(
                         "chunk " + chunk + " committed",
                         Duration.ofSeconds(60),
-                        () -> count(config, IngestTables.EVENTS) == expected);
+                        () ->
+                                count(config, IngestTables.EVENTS) == expected
+                                        && count(config, IngestTables.ORDERS) == expectedOrders
+                                        && count(config, IngestTables.CUSTOMERS)
+                                                == expectedCustomers);
             }
             summary = running.stop(parts.dir().resolve("savepoints").toUri().toString());
         } finally {
@@ -165,6 +200,13 @@ class IngestFailureIT {
         assertThat(summary.of("events"))
                 .isEqualTo(new SourceCounts(produced, distinct.size(), 0, 0, redelivered));
         assertThat(count(config, IngestTables.QUARANTINE)).isZero();
+        // The drop folder and the customers cursor restored as exactly as the Kafka offsets.
+        assertThat(count(config, IngestTables.ORDERS)).isEqualTo(10L * chunks);
+        assertThat(summary.of("orders"))
+                .isEqualTo(new SourceCounts(10L * chunks, 10L * chunks, 0, 0, 0));
+        assertThat(count(config, IngestTables.CUSTOMERS)).isEqualTo(5L * chunks);
+        assertThat(summary.of("customers"))
+                .isEqualTo(new SourceCounts(5L * chunks, 5L * chunks, 0, 0, 0));
         assertThat(count(config, IngestTables.LATE_EVENTS)).isZero();
     }
 }
