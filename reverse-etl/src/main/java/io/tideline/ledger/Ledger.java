@@ -152,7 +152,7 @@ public final class Ledger implements AutoCloseable {
                     return Optional.empty();
                 }
             }
-            String holder = "another process holds its lock";
+            String holder = "another run holds its lock (starting or finishing)";
             try (PreparedStatement q =
                     connection.prepareStatement(
                             "SELECT run_id, started_at FROM reverse_etl.runs WHERE sync_name = ?"

@@ -142,8 +142,9 @@ class SchedulerIT {
                             r ->
                                     assertThat(r.reason())
                                             .matches(
-                                                    ".*(is already running: run \\d+ .*is still"
-                                                        + " running|previous run in this scheduler"
+                                                    ".*(is already running: (run \\d+ .*is still"
+                                                        + " running|another run holds its"
+                                                        + " lock.*)|previous run in this scheduler"
                                                         + " is still going).*"));
 
             List<RunRow> fastRuns =
