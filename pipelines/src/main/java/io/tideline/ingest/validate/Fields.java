@@ -42,6 +42,7 @@ final class Fields {
 
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
     private static final Pattern DIGITS = Pattern.compile("-?\\d{1,18}");
+    private static final Pattern CODE = Pattern.compile("[a-z][a-z0-9_]*");
 
     private final ObjectNode object;
     private final int maxLength;
@@ -103,7 +104,7 @@ final class Fields {
             return null;
         }
         String lower = v.toLowerCase(Locale.ROOT);
-        if (!lower.matches("[a-z][a-z0-9_]*")) {
+        if (!CODE.matcher(lower).matches()) {
             throw new Invalid(
                     ErrorCode.INVALID_VALUE,
                     "'"
