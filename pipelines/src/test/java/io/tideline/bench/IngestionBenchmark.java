@@ -162,11 +162,13 @@ public final class IngestionBenchmark {
         double rawSeconds = seconds(t);
         log("(c) raw consume: %,d in %.2f s", consumed, rawSeconds);
 
+        log("(a) ingestion job BATCH: starting");
         t = System.nanoTime();
         IngestSummary summary = new IngestJob(a, flink.clientConfiguration(a.flink())).runBatch();
         double ingestSeconds = seconds(t);
         log("(a) ingestion job BATCH: %s in %.2f s", summary.of("events"), ingestSeconds);
 
+        log("(b) plain SQL BATCH: starting");
         t = System.nanoTime();
         long sqlRows = plainSql(a, flink.clientConfiguration(a.flink()), topic);
         double sqlSeconds = seconds(t);
@@ -435,6 +437,10 @@ public final class IngestionBenchmark {
     }
 
     private static void log(String format, Object... args) {
-        System.out.println("[bench] " + String.format(format, args));
+        System.out.println(
+                "[bench] "
+                        + java.time.LocalTime.now().withNano(0)
+                        + " "
+                        + String.format(format, args));
     }
 }
