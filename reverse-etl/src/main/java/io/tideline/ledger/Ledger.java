@@ -373,35 +373,12 @@ public final class Ledger implements AutoCloseable {
                 }
             }
             if (!delivered.isEmpty() || !removed.isEmpty()) {
-                try (PreparedStatement p =
-                        connection.prepareStatement(
-                                "DELETE FROM reverse_etl.rejections WHERE sync_name = ? AND row_key"
-                                        + " = ?")) {
-                    for (Delivered d : delivered) {
-                        p.setString(1, sync);
-                        p.setString(2, d.key());
-                        p.addBatch();
-                    }
-                    for (String k : removed) {
-                        p.setString(1, sync);
-                        p.setString(2, k);
-                        p.addBatch();
-                    }
-                    p.executeBatch();
-                }
+                List<String> cleared = new java.util.ArrayList<>(removed);
+                delivered.forEach(d -> cleared.add(d.key()));
+                deleteKeys("reverse_etl.rejections", sync, cleared);
             }
             if (!removed.isEmpty()) {
-                try (PreparedStatement p =
-                        connection.prepareStatement(
-                                "DELETE FROM reverse_etl.sync_state WHERE sync_name = ? AND row_key"
-                                        + " = ?")) {
-                    for (String k : removed) {
-                        p.setString(1, sync);
-                        p.setString(2, k);
-                        p.addBatch();
-                    }
-                    p.executeBatch();
-                }
+                deleteKeys("reverse_etl.sync_state", sync, removed);
             }
             if (!rejected.isEmpty()) {
                 try (PreparedStatement p =
@@ -446,6 +423,16 @@ public final class Ledger implements AutoCloseable {
             } catch (SQLException ignored) {
                 // a broken connection: the next call reports it
             }
+        }
+    }
+
+    private void deleteKeys(String table, String sync, List<String> keys) throws SQLException {
+        try (PreparedStatement p =
+                connection.prepareStatement(
+                        "DELETE FROM " + table + " WHERE sync_name = ? AND row_key = ANY (?)")) {
+            p.setString(1, sync);
+            p.setArray(2, connection.createArrayOf("text", keys.toArray()));
+            p.executeUpdate();
         }
     }
 
