@@ -135,8 +135,8 @@ class IngestBadInputIT {
                         Map.entry("orders-1.csv:5", "RAGGED_ROW"),
                         Map.entry("orders-1.csv:6", "INVALID_EMAIL"),
                         Map.entry("orders-1.csv:7", "UNKNOWN_CURRENCY"),
-                        Map.entry("sub/orders-2.jsonl:4", "MALFORMED_JSON"),
-                        Map.entry("sub/orders-2.jsonl:5", "INVALID_UTF8"));
+                        Map.entry("2026.11/orders-2.jsonl:4", "MALFORMED_JSON"),
+                        Map.entry("2026.11/orders-2.jsonl:5", "INVALID_UTF8"));
         assertThat(codes.get("customers"))
                 .containsExactlyInAnyOrder("INVALID_EMAIL", "UNKNOWN_COUNTRY");
         Map<String, String> ragged =
@@ -196,7 +196,8 @@ class IngestBadInputIT {
         assertThat(orderRows.get("o1").get("customer_email")).isEqualTo("alice@example.com");
         assertThat(orderRows.get("o1").get("currency")).isEqualTo("EUR");
         assertThat(orderRows.get("o1").get("extra_fields")).isEqualTo("{\"coupon\":\"SPRING\"}");
-        assertThat(orderRows.get("o1").get("source_position")).isEqualTo("sub/orders-2.jsonl:1");
+        assertThat(orderRows.get("o1").get("source_position"))
+                .isEqualTo("2026.11/orders-2.jsonl:1");
         assertThat(orderRows.get("o2").get("amount")).isEqualTo("100.00");
         assertThat(orderRows.get("o2").get("status")).isEqualTo("paid");
         assertThat(orderRows.get("o3").get("created_at")).isNull();
@@ -335,7 +336,7 @@ class IngestBadInputIT {
         jsonl.writeBytes("{\"order_id\":\"o8\",\"status\":\"".getBytes(StandardCharsets.UTF_8));
         jsonl.write(0xFF);
         jsonl.writeBytes("\"}\n".getBytes(StandardCharsets.UTF_8));
-        drop(drops.resolve("sub"), "orders-2.jsonl", jsonl.toByteArray(), T0.plusSeconds(60));
+        drop(drops.resolve("2026.11"), "orders-2.jsonl", jsonl.toByteArray(), T0.plusSeconds(60));
 
         drop(drops, "empty.csv", "", T0);
         drop(drops, "header-only.csv", "order_id,customer_email,amount\n", T0);

@@ -4,6 +4,7 @@
 package io.tideline.ingest.files;
 
 import io.tideline.config.OrdersSourceConfig.DropFormat;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
@@ -54,8 +55,14 @@ public final class DropFiles implements Predicate<Path>, Serializable {
         if (inProgress(name)) {
             return false;
         }
-        // Folders are entered (the enumeration is recursive); files need a known format. The
-        // enumerator asks for folders too, and a folder name has no extension of ours.
-        return formatOf(name) != null || !name.contains(".");
+        if (formatOf(name) != null) {
+            return true;
+        }
+        // The enumeration is recursive and asks about folders too: enter them.
+        try {
+            return path.getFileSystem().getFileStatus(path).isDir();
+        } catch (IOException e) {
+            return false;
+        }
     }
 }
