@@ -10,7 +10,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideline.config.TidelineConfig;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,6 +113,11 @@ class IngestModesIT {
                     event("e1", "signup", "1", T0.plusSeconds(10).toString()).toString());
             send(p, topic, 1, T0.plusSeconds(15), "{oops");
             drop(drops, "orders-a.csv", ordersA, T0);
+            // A file still being written, under a temporary name: not read until renamed.
+            Files.writeString(
+                    drops.resolve("_orders-c.csv"),
+                    "order_id,customer_email,amount,currency,status,created_at,updated_at\n"
+                            + "o4,dan@");
             createCustomers(db);
             upsertCustomer(db, 1, "alice@example.com", "Alice", "DE", "free", T0.minusSeconds(100));
             upsertCustomer(db, 2, "bob@example.com", "Bob", "FR", "free", T0.minusSeconds(90));
@@ -169,6 +178,17 @@ class IngestModesIT {
                                         + "\",\"channel\":\"web\"}",
                                 ""),
                         T0.plusSeconds(60));
+                // The file being written is complete: renamed, then read once.
+                Files.writeString(
+                        drops.resolve("_orders-c.csv"),
+                        "example.com,4.00,EUR,paid,," + T0.minus(Duration.ofMinutes(20)) + "\n",
+                        StandardOpenOption.APPEND);
+                Files.setLastModifiedTime(
+                        drops.resolve("_orders-c.csv"), FileTime.from(T0.plusSeconds(180)));
+                Files.move(
+                        drops.resolve("_orders-c.csv"),
+                        drops.resolve("orders-c.csv"),
+                        StandardCopyOption.ATOMIC_MOVE);
                 // The same export dropped again under another name: nothing doubles.
                 drop(drops, "orders-a-again.csv", ordersA, T0.plusSeconds(120));
                 upsertCustomer(
@@ -187,7 +207,7 @@ class IngestModesIT {
                         return count(streaming, IngestTables.EVENTS) == 4
                                 && count(streaming, IngestTables.LATE_EVENTS) == 2
                                 && count(streaming, IngestTables.QUARANTINE) == 2
-                                && orders.size() == 3
+                                && orders.size() == 4
                                 && "refunded".equals(orders.get("o1").get("status"))
                                 && customers.size() == 3
                                 && "pro".equals(customers.get("1").get("plan"));
@@ -204,7 +224,7 @@ class IngestModesIT {
                                     && metrics.sum(job, "tideline.source.events.late") == 2
                                     && metrics.sum(job, "tideline.source.events.quarantined") == 2
                                     && metrics.sum(job, "tideline.source.events.duplicates") == 2
-                                    && metrics.sum(job, "tideline.source.orders.read") == 7);
+                                    && metrics.sum(job, "tideline.source.orders.read") == 8);
             // The gauge is sampled by the REST metric fetcher: wait for a sample after a commit.
             Poll.until(
                     "the age of the last events commit",
@@ -231,8 +251,8 @@ class IngestModesIT {
         assertThat(backfilled.balanced()).as(backfilled.toString()).isTrue();
         assertThat(streamed.of("events")).isEqualTo(new SourceCounts(10, 4, 2, 2, 2));
         assertThat(backfilled.of("events")).isEqualTo(streamed.of("events"));
-        assertThat(backfilled.of("orders").read()).isEqualTo(7);
-        assertThat(streamed.of("orders").read()).isEqualTo(7);
+        assertThat(backfilled.of("orders").read()).isEqualTo(8);
+        assertThat(streamed.of("orders").read()).isEqualTo(8);
         // The streaming job saw customer 1 twice (before and after its update); the backfill once.
         assertThat(streamed.of("customers").read()).isEqualTo(4);
         assertThat(backfilled.of("customers").read()).isEqualTo(3);
@@ -254,7 +274,7 @@ class IngestModesIT {
                 .isEqualTo(canonical(streaming, IngestTables.LATE_EVENTS, "processing_time"));
         assertThat(canonical(batch, IngestTables.ORDERS, "processing_time"))
                 .isEqualTo(canonical(streaming, IngestTables.ORDERS, "processing_time"))
-                .hasSize(3);
+                .hasSize(4);
         assertThat(canonical(batch, IngestTables.CUSTOMERS, "processing_time", "ingestion_time"))
                 .isEqualTo(
                         canonical(
@@ -271,6 +291,8 @@ class IngestModesIT {
         assertThat(orders.get("o2").get("amount")).isEqualTo("20.00");
         assertThat(orders.get("o3").get("currency")).isEqualTo("USD");
         assertThat(orders.get("o3").get("extra_fields")).isEqualTo("{\"channel\":\"web\"}");
+        assertThat(orders.get("o4").get("customer_email")).isEqualTo("dan@example.com");
+        assertThat(orders.get("o4").get("source_position")).isEqualTo("orders-c.csv:2");
         assertThat(byKey(batch, IngestTables.CUSTOMERS, "id").get("3").get("country"))
                 .isEqualTo("GB");
     }
