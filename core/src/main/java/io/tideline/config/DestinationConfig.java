@@ -120,6 +120,27 @@ public record DestinationConfig(
         return account == null || account.isBlank() ? defaultName : account;
     }
 
+    /** The same destination at another base URL (the local platform's SaaS emulator). */
+    public DestinationConfig withUrl(String newUrl) {
+        return new DestinationConfig(
+                enabled,
+                type,
+                newUrl,
+                token,
+                account,
+                object,
+                idProperty,
+                apiVersion,
+                headers,
+                signingSecret,
+                signatureHeader,
+                rateLimit,
+                batchSize,
+                timeout,
+                concurrency,
+                retry);
+    }
+
     void validate(Problems problems) {
         if (type == null) {
             problems.add("type", "required: expected one of [hubspot, salesforce, webhook]");

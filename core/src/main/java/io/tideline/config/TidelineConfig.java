@@ -92,6 +92,11 @@ public record TidelineConfig(
                 local, kafka, postgres, catalog, flink, sources, sql, destinations, syncs);
     }
 
+    public TidelineConfig withDestinations(Map<String, DestinationConfig> destinations) {
+        return new TidelineConfig(
+                local, kafka, postgres, catalog, flink, sources, sql, destinations, syncs);
+    }
+
     public TidelineConfig withFlink(FlinkConfig flink) {
         return new TidelineConfig(
                 local, kafka, postgres, catalog, flink, sources, sql, destinations, syncs);

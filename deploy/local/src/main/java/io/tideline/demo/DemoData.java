@@ -49,7 +49,7 @@ public final class DemoData {
         }
     }
 
-    /** Exactly what was generated, by kind. */
+    /** Exactly what was generated, by kind: the figures a run's counts are checked against. */
     public record Generated(
             int customers,
             int customerCorrections,
@@ -64,6 +64,38 @@ public final class DemoData {
             int distinctOrders,
             int orderCorrections,
             int badOrderRows) {}
+
+    /**
+     * Generates everything: customers into PostgreSQL, events into Kafka, billing exports into the
+     * drop folder.
+     */
+    public Generated generate(
+            String jdbcUrl,
+            Properties connection,
+            Properties kafka,
+            String topic,
+            Duration allowedLateness,
+            Path dropFolder,
+            int dropFiles)
+            throws Exception {
+        int[] customers = writeCustomers(jdbcUrl, connection);
+        int[] events = produceEvents(kafka, topic, allowedLateness);
+        int[] orders = dropOrders(dropFolder, dropFiles);
+        return new Generated(
+                sizes.customers(),
+                customers[0],
+                customers[1],
+                events[0] + events[1] + events[2] + events[3],
+                events[0],
+                events[1],
+                events[2],
+                events[3],
+                orders[0],
+                orders[1],
+                orders[2],
+                orders[3],
+                orders[4]);
+    }
 
     static final String[] COUNTRIES = {"US", "GB", "DE", "FR", "NL", "ES", "CA", "AU", "SE", "JP"};
     static final String[] PLANS = {"free", "starter", "pro", "enterprise"};
@@ -99,7 +131,7 @@ public final class DemoData {
      * Writes customers into {@code app.customers} (creating it), then a correction of some of them
      * (a later {@code updated_at}), and a few rows that break the rules.
      */
-    public int[] writeCustomers(String jdbcUrl, Properties connection) throws SQLException {
+    int[] writeCustomers(String jdbcUrl, Properties connection) throws SQLException {
         int corrections = 0;
         int bad = 0;
         try (Connection c = DriverManager.getConnection(jdbcUrl, connection)) {
@@ -125,7 +157,7 @@ public final class DemoData {
                         email = "  " + email.toUpperCase() + " ";
                     }
                     String country = COUNTRIES[random.nextInt(COUNTRIES.length)];
-                    if (id % 53 == 0) {
+                    if (isBad(id)) {
                         country = "Atlantis";
                         bad++;
                     }
@@ -144,7 +176,7 @@ public final class DemoData {
                 // Corrections: an upgraded plan, later updated_at.
                 for (int id = 3; id <= sizes.customers(); id += 10) {
                     Instant updated = now.minus(Duration.ofHours(1 + random.nextInt(48)));
-                    String country = id % 53 == 0 ? "Atlantis" : COUNTRIES[id % COUNTRIES.length];
+                    String country = isBad(id) ? "Atlantis" : COUNTRIES[id % COUNTRIES.length];
                     bind(
                             ps,
                             id,
@@ -182,6 +214,20 @@ public final class DemoData {
         ps.setTimestamp(7, Timestamp.from(updated));
     }
 
+    /** Customers whose country breaks the rules: quarantined, so never referenced. */
+    static boolean isBad(int id) {
+        return id % 53 == 0;
+    }
+
+    private int goodCustomer() {
+        while (true) {
+            int id = 1 + random.nextInt(sizes.customers());
+            if (!isBad(id)) {
+                return id;
+            }
+        }
+    }
+
     private static String name(int id) {
         String f = FIRST[id % FIRST.length];
         String l = LAST[(id / FIRST.length) % LAST.length];
@@ -203,8 +249,7 @@ public final class DemoData {
      *
      * @return {good, duplicates, bad, late}
      */
-    public int[] produceEvents(Properties kafka, String topic, Duration allowedLateness)
-            throws Exception {
+    int[] produceEvents(Properties kafka, String topic, Duration allowedLateness) throws Exception {
         List<Event> events = new ArrayList<>();
         int good = 0;
         int duplicates = 0;
@@ -213,7 +258,7 @@ public final class DemoData {
         long span = Duration.ofDays(sizes.days()).toMillis();
         for (int i = 0; i < sizes.events(); i++) {
             Instant at = now.minusMillis((long) (random.nextDouble() * span));
-            int customer = 1 + random.nextInt(sizes.customers());
+            int customer = goodCustomer();
             String type = eventType();
             ObjectNode e = JSON.createObjectNode();
             e.put("event_id", "evt-" + i);
@@ -269,7 +314,7 @@ public final class DemoData {
                 good++;
             }
             events.add(new Event(e.toString(), ingested, String.valueOf(customer)));
-            if (i % 50 == 7) {
+            if (i % 50 == 7 && !isLate) {
                 // At-least-once upstream: the same event delivered again, a little later.
                 events.add(
                         new Event(
@@ -353,13 +398,14 @@ public final class DemoData {
      *
      * @return {files, rows, distinct orders, corrections, bad rows}
      */
-    public int[] dropOrders(Path folder, int files) throws IOException {
+    int[] dropOrders(Path folder, int files) throws IOException {
         Files.createDirectories(folder);
         int rows = 0;
         int corrections = 0;
         int bad = 0;
         int perFile = Math.max(1, sizes.orders() / files);
         int nextOrder = 1;
+        List<String[]> placedOrders = new ArrayList<>();
         long span = Duration.ofDays(sizes.days()).toMillis();
         for (int f = 0; f < files; f++) {
             boolean csv = f % 2 == 0;
@@ -372,21 +418,23 @@ public final class DemoData {
             List<String[]> lines = new ArrayList<>();
             for (int i = 0; i < perFile && nextOrder <= sizes.orders(); i++, nextOrder++) {
                 Instant created = fileTime.minusMillis(random.nextInt(3_600_000));
-                int customer = 1 + random.nextInt(sizes.customers());
-                lines.add(order("ord-" + nextOrder, email(customer), created, created, "paid"));
+                String[] placed =
+                        order("ord-" + nextOrder, email(goodCustomer()), created, created, "paid");
+                placedOrders.add(placed);
+                lines.add(placed);
             }
             if (f > 0) {
                 // Corrections of orders from earlier files.
                 for (int k = 0; k < Math.max(1, perFile / 10); k++) {
-                    int id = 1 + random.nextInt(Math.max(1, nextOrder - perFile - 1));
+                    // The same order, same customer and amount, now refunded.
+                    String[] earlier =
+                            placedOrders.get(
+                                    random.nextInt(Math.max(1, placedOrders.size() - perFile)));
                     Instant updated = fileTime.minusMillis(random.nextInt(60_000));
-                    lines.add(
-                            order(
-                                    "ord-" + id,
-                                    email(1 + id % sizes.customers()),
-                                    updated.minus(Duration.ofDays(1)),
-                                    updated,
-                                    "refunded"));
+                    String[] corrected = earlier.clone();
+                    corrected[4] = "refunded";
+                    corrected[6] = updated.toString();
+                    lines.add(corrected);
                     corrections++;
                 }
             }
@@ -394,11 +442,19 @@ public final class DemoData {
                 out.append(csv ? String.join(",", l) : toJson(l)).append('\n');
                 rows++;
             }
-            if (f == 1) {
+            if (f == 1 && !csv) {
+                // An amount that is not a number.
                 out.append(
-                        csv
-                                ? "ord-bad-1,broken@example.com,12.00\n"
-                                : "{\"order_id\":\"ord-bad-2\",\"customer_email\":\"x@example.com\",\"amount\":\"1O.00\",\"currency\":\"USD\",\"status\":\"paid\",\"created_at\":\"2026-01-01T00:00:00Z\",\"updated_at\":\"2026-01-01T00:00:00Z\"}\n");
+                        "{\"order_id\":\"ord-bad-amount\",\"customer_email\":\"x@example.com\","
+                                + "\"amount\":\"1O.00\",\"currency\":\"USD\",\"status\":\"paid\","
+                                + "\"created_at\":\"2026-01-01T00:00:00Z\","
+                                + "\"updated_at\":\"2026-01-01T00:00:00Z\"}\n");
+                rows++;
+                bad++;
+            }
+            if (f == 2 && csv) {
+                // A ragged row: three columns of seven.
+                out.append("ord-ragged,broken@example.com,12.00\n");
                 rows++;
                 bad++;
             }

@@ -3,42 +3,96 @@
  */
 package io.tideline.platform;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigException;
 import io.tideline.config.ConfigLoader;
+import io.tideline.config.DestinationConfig;
 import io.tideline.config.TidelineConfig;
+import io.tideline.demo.DemoData;
+import io.tideline.emulator.EmulatorOptions;
+import io.tideline.emulator.SaasEmulator;
+import io.tideline.ingest.IngestJob;
+import io.tideline.ingest.IngestSummary;
+import io.tideline.ingest.SourceCounts;
+import io.tideline.ledger.Counts;
+import io.tideline.ledger.Ledger;
 import io.tideline.local.LocalParts;
-import io.tideline.smoke.SmokePipeline;
+import io.tideline.sql.CheckResult;
+import io.tideline.sql.SqlRunResult;
+import io.tideline.sql.SqlRunner;
+import io.tideline.sync.RunReport;
+import io.tideline.sync.SyncEngine;
+import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import org.apache.flink.configuration.Configuration;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
 
 /**
- * The local platform: starts the embedded parts a configuration names, runs the pipelines on them,
- * prints what it did and stops everything. Exit code 0 when every check held.
- *
- * <pre>
- * LocalPlatform [--config tideline.yaml] [--records N]
- * </pre>
+ * The local platform, the README's main command: starts every part on embedded pieces (Kafka,
+ * PostgreSQL, the Iceberg catalog, the SaaS emulator, a Flink MiniCluster with its web UI),
+ * generates realistic data with known amounts of bad, late, duplicated and corrected records, runs
+ * the whole chain (ingestion, the SQL marts, the quality checks, a reverse-ETL sync into the
+ * emulator's HubSpot), and checks that every figure adds up. Exit code 0 when everything held.
  */
 public final class LocalPlatform {
 
+    static final String SYNC = "customers-to-hubspot";
+
     /** Parsed command line. */
-    record Options(Path config, int records) {
+    record Options(
+            Path config,
+            int customers,
+            int events,
+            int orders,
+            int days,
+            long seed,
+            Path summaryJson,
+            boolean serve) {
 
         static Options parse(String[] args) {
             Path config = Path.of("tideline.yaml");
-            int records = 1000;
+            DemoData.Sizes d = DemoData.Sizes.defaults();
+            int customers = d.customers();
+            int events = d.events();
+            int orders = d.orders();
+            int days = d.days();
+            long seed = 7;
+            Path summary = null;
+            boolean serve = false;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 switch (arg) {
                     case "--config" -> config = Path.of(value(args, ++i, arg));
-                    case "--records" -> records = positive(value(args, ++i, arg), arg);
+                    case "--customers" -> customers = positive(value(args, ++i, arg), arg);
+                    case "--events" -> events = positive(value(args, ++i, arg), arg);
+                    case "--orders" -> orders = positive(value(args, ++i, arg), arg);
+                    case "--days" -> days = positive(value(args, ++i, arg), arg);
+                    case "--seed" -> seed = positive(value(args, ++i, arg), arg);
+                    case "--summary-json" -> summary = Path.of(value(args, ++i, arg));
+                    case "--serve" -> serve = true;
                     case "--help", "-h" -> throw new UsageException("");
                     default -> throw new UsageException("unknown option '" + arg + "'");
                 }
             }
-            return new Options(config, records);
+            return new Options(config, customers, events, orders, days, seed, summary, serve);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -70,9 +124,19 @@ public final class LocalPlatform {
     }
 
     static final String USAGE =
-            "usage: LocalPlatform [--config tideline.yaml] [--records N]\n"
-                    + "  --config   the Tideline configuration (default: tideline.yaml)\n"
-                    + "  --records  records the smoke pipeline produces (default: 1000)";
+            String.join(
+                    "\n",
+                    "usage: LocalPlatform [--config tideline.yaml] [--customers N] [--events N]"
+                            + " [--orders N] [--days N] [--seed N] [--summary-json FILE] [--serve]",
+                    "  --config        the Tideline configuration (default: tideline.yaml)",
+                    "  --customers     customers in PostgreSQL (default: 200)",
+                    "  --events        product events produced to Kafka (default: 5000)",
+                    "  --orders        orders in the billing file drops (default: 600)",
+                    "  --days          days of history the data covers (default: 30)",
+                    "  --seed          the generator's seed (default: 7)",
+                    "  --summary-json  also write the summary's figures to FILE, as JSON",
+                    "  --serve         keep the platform running (web UI, SQL client) until"
+                            + " Ctrl-C");
 
     private LocalPlatform() {}
 
@@ -99,66 +163,401 @@ public final class LocalPlatform {
             out.println(e.getMessage());
             return 2;
         }
+        return new LocalPlatform().runAll(options, config, out);
+    }
+
+    private int runAll(Options options, TidelineConfig config, PrintStream out) {
         Progress progress = new Progress(out);
+        RunSummary summary = new RunSummary();
+        Instant start = Instant.now();
         progress.step("Starting the embedded parts (data in " + config.local().dataDir() + ")");
-        LocalParts parts = LocalParts.start(config, 4);
+        LocalParts parts = LocalParts.start(config, 8);
+        SaasEmulator emulator = null;
         Thread hook = new Thread(parts::close, "tideline-local-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        boolean ok = false;
         try {
-            TidelineConfig live = parts.config();
+            DestinationConfig hubspot = config.destinations().get("hubspot");
+            emulator =
+                    SaasEmulator.start(
+                            EmulatorOptions.defaults(hubspot.token().reveal())
+                                    .withFaults(
+                                            new EmulatorOptions.Faults(
+                                                    0.15,
+                                                    0,
+                                                    0,
+                                                    0.02,
+                                                    Duration.ofSeconds(2),
+                                                    Duration.ZERO)));
+            TidelineConfig live = withEmulator(parts.config(), emulator.baseUri());
+            Configuration flink = parts.flink().clientConfiguration();
+            ObjectNode where = summary.section("where");
+            where.put("flink_ui", parts.flink().restAddress().toString());
+            where.put("kafka", live.kafka().bootstrapServersString());
+            where.put("postgres", live.postgres().jdbcUrl());
+            where.put("warehouse", live.catalog().warehouse());
+            where.put("saas_emulator", emulator.baseUri().toString());
+            where.put("configuration", parts.effectiveConfigFile().toString());
             progress.done(
-                    "Kafka at "
+                    "Kafka "
                             + live.kafka().bootstrapServersString()
-                            + ", PostgreSQL at "
+                            + ", PostgreSQL "
                             + live.postgres().jdbcUrl()
-                            + ", Flink UI at "
+                            + ", SaaS emulator "
+                            + emulator.baseUri()
+                            + ", Flink UI "
                             + parts.flink().restAddress());
 
             progress.step(
-                    "Smoke pipeline: "
-                            + options.records()
-                            + " JSON records → Kafka → Flink → Iceberg → Flink SQL → PostgreSQL");
-            SmokePipeline.Result smoke =
-                    new SmokePipeline(live, parts.flink().clientConfiguration())
-                            .run("tideline-smoke", options.records());
-            progress.done("took " + seconds(smoke.took()));
+                    "Generating data: "
+                            + options.customers()
+                            + " customers, "
+                            + options.events()
+                            + " events, "
+                            + options.orders()
+                            + " orders over "
+                            + options.days()
+                            + " days");
+            DemoData data =
+                    new DemoData(
+                            options.seed(),
+                            Instant.now(),
+                            new DemoData.Sizes(
+                                    options.customers(),
+                                    options.events(),
+                                    options.orders(),
+                                    options.days()));
+            DemoData.Generated generated =
+                    data.generate(
+                            live.postgres().jdbcUrl(),
+                            live.postgres().connectionProperties(),
+                            live.kafka().clientProperties(),
+                            live.sources().events().topic(),
+                            live.sources().allowedLateness(),
+                            Path.of(live.sources().orders().folder()),
+                            6);
+            summary.root().set("generated", RunSummary.tree(generated));
+            progress.done(
+                    generated.eventsSent()
+                            + " events sent ("
+                            + generated.duplicateEvents()
+                            + " re-deliveries, "
+                            + generated.badEvents()
+                            + " bad, "
+                            + generated.lateEvents()
+                            + " late), "
+                            + generated.orderRowsSent()
+                            + " order rows in "
+                            + generated.orderFiles()
+                            + " files, "
+                            + generated.customers()
+                            + " customers");
 
-            Summary summary = new Summary(out);
-            summary.heading("Tideline local run");
-            summary.row("records produced to Kafka", smoke.produced());
-            summary.row(
-                    "rows in Iceberg " + config.catalog().name() + "." + SmokePipeline.TABLE,
-                    smoke.icebergRows(),
-                    smoke.icebergMatches() ? "exactly the records produced" : "MISMATCH");
-            for (Map.Entry<String, SmokePipeline.Totals> e : smoke.postgresTotals().entrySet()) {
-                SmokePipeline.Totals expected = smoke.expectedTotals().get(e.getKey());
-                summary.row(
-                        "PostgreSQL " + SmokePipeline.PG_TABLE + "[" + e.getKey() + "]",
-                        e.getValue().count() + " / " + e.getValue().amount(),
-                        e.getValue().equals(expected)
-                                ? "matches"
-                                : "MISMATCH, expected " + expected);
+            progress.step("Ingestion, BATCH: Kafka, file drops and PostgreSQL into Iceberg raw.*");
+            IngestSummary ingest = new IngestJob(live, flink).runBatch();
+            ObjectNode ingestion = summary.section("ingestion");
+            for (String source : IngestJob.SOURCES) {
+                SourceCounts c = ingest.of(source);
+                ObjectNode n = ingestion.putObject(source);
+                n.put("read", c.read());
+                n.put("accepted", c.accepted());
+                n.put("quarantined", c.quarantined());
+                n.put("late", c.late());
+                n.put("duplicates", c.duplicates());
+                summary.check(
+                        source + ": accepted + quarantined + late + duplicates == read",
+                        c.balanced(),
+                        c.toString());
             }
-            summary.heading("Where to look");
-            summary.row("Flink web UI", parts.flink().restAddress());
-            summary.row("warehouse", config.catalog().warehouse());
-            summary.row("effective configuration", parts.effectiveConfigFile());
-            summary.row("result", smoke.ok() ? "OK" : "FAILED");
-            summary.print();
-            return smoke.ok() ? 0 : 1;
+            checkIngestion(summary, generated, ingest);
+            progress.done(ingest.toString());
+
+            progress.step("SQL layer, BATCH: staging, marts, serving and quality checks");
+            SqlRunResult sql = new SqlRunner(live, flink).runBatch();
+            ObjectNode marts = summary.section("marts");
+            new TreeMap<>(sql.martRows()).forEach(marts::put);
+            var quality = summary.root().putArray("quality");
+            for (CheckResult check : sql.checks()) {
+                ObjectNode q = quality.addObject();
+                q.put("check", check.name());
+                q.put("violations", check.violations());
+                q.put("passed", check.passed());
+            }
+            summary.check(
+                    "every quality check passed",
+                    sql.passed(),
+                    sql.checks().size()
+                            + " checks, failed: "
+                            + sql.failedChecks().stream().map(CheckResult::name).toList());
+            progress.done(sql.martRows() + ", " + sql.checks().size() + " checks");
+
+            progress.step(
+                    "Reverse ETL: " + SYNC + " (marts.customer_360 → the emulator's HubSpot)");
+            ByteArrayOutputStream syncOut = new ByteArrayOutputStream();
+            RunReport report =
+                    new SyncEngine(live)
+                            .run(
+                                    SYNC,
+                                    SyncEngine.RunOptions.defaults()
+                                            .trigger("local-platform")
+                                            .out(
+                                                    new PrintStream(
+                                                            syncOut,
+                                                            true,
+                                                            StandardCharsets.UTF_8)));
+            checkSync(summary, live, emulator, report);
+            progress.done(
+                    report.status()
+                            + ": "
+                            + report.counts().succeeded()
+                            + " delivered, "
+                            + report.counts().rejected()
+                            + " rejected, "
+                            + report.throttled()
+                            + " throttled calls retried");
+            ok = summary.allChecksPassed();
+            summary.root().put("ok", ok);
+            summary.root().put("duration_ms", Duration.between(start, Instant.now()).toMillis());
+            printTable(out, summary, config);
+            out.print(syncOut.toString(StandardCharsets.UTF_8));
+            if (options.summaryJson() != null) {
+                summary.write(options.summaryJson());
+                out.println("Summary written to " + options.summaryJson().toAbsolutePath());
+            }
+            out.println(
+                    ok
+                            ? "RESULT: OK, every figure adds up"
+                            : "RESULT: FAILED, see the checks above");
+            if (options.serve()) {
+                serve(out, parts, live);
+            }
         } catch (Exception e) {
             out.println("FAILED: " + e);
             e.printStackTrace(out);
-            return 1;
+            ok = false;
         } finally {
             progress.step("Stopping the embedded parts");
+            if (emulator != null) {
+                emulator.close();
+            }
             parts.close();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C in --serve: the hook is running already.
+            }
             progress.done("stopped");
         }
+        return ok ? 0 : 1;
     }
 
-    static String seconds(Duration d) {
-        return String.format("%.1f s", d.toMillis() / 1000.0);
+    /** Every destination on loopback is served by the emulator. */
+    static TidelineConfig withEmulator(TidelineConfig config, URI emulator) {
+        Map<String, DestinationConfig> destinations = new HashMap<>();
+        config.destinations()
+                .forEach(
+                        (name, d) -> {
+                            URI url = URI.create(d.url());
+                            boolean loopback =
+                                    url.getHost() != null
+                                            && (url.getHost().equals("127.0.0.1")
+                                                    || url.getHost().equals("localhost"));
+                            destinations.put(
+                                    name,
+                                    loopback
+                                            ? d.withUrl(emulator.toString() + url.getRawPath())
+                                            : d);
+                        });
+        return config.withDestinations(destinations);
+    }
+
+    private static void checkIngestion(
+            RunSummary summary, DemoData.Generated g, IngestSummary ingest) {
+        SourceCounts events = ingest.of(IngestJob.EVENTS);
+        summary.check(
+                "events: every record sent was read",
+                events.read() == g.eventsSent(),
+                events.read() + " read of " + g.eventsSent() + " sent");
+        summary.check(
+                "events: the re-deliveries are the duplicates",
+                events.duplicates() == g.duplicateEvents(),
+                events.duplicates() + " duplicates, " + g.duplicateEvents() + " re-delivered");
+        summary.check(
+                "events: the bad records are quarantined",
+                events.quarantined() == g.badEvents(),
+                events.quarantined() + " quarantined, " + g.badEvents() + " bad");
+        summary.check(
+                "events: the late records are late",
+                events.late() == g.lateEvents(),
+                events.late() + " late, " + g.lateEvents() + " sent late");
+        SourceCounts orders = ingest.of(IngestJob.ORDERS);
+        summary.check(
+                "orders: every row dropped was read",
+                orders.read() == g.orderRowsSent(),
+                orders.read() + " read of " + g.orderRowsSent() + " rows");
+        summary.check(
+                "orders: the bad rows are quarantined",
+                orders.quarantined() == g.badOrderRows(),
+                orders.quarantined() + " quarantined, " + g.badOrderRows() + " bad");
+        SourceCounts customers = ingest.of(IngestJob.CUSTOMERS);
+        summary.check(
+                "customers: every row was read, the bad ones quarantined",
+                customers.read() == g.customers() && customers.quarantined() == g.badCustomers(),
+                customers.read()
+                        + " read of "
+                        + g.customers()
+                        + ", "
+                        + customers.quarantined()
+                        + " quarantined of "
+                        + g.badCustomers()
+                        + " bad");
+    }
+
+    private static void checkSync(
+            RunSummary summary, TidelineConfig live, SaasEmulator emulator, RunReport report)
+            throws Exception {
+        Counts c = report.counts();
+        ObjectNode sync = summary.section("sync");
+        sync.put("name", report.sync());
+        sync.put("status", report.status());
+        sync.put("queried", c.queried());
+        sync.put("invalid", c.invalid());
+        sync.put("unchanged", c.unchanged());
+        sync.put("sent", c.sent());
+        sync.put("succeeded", c.succeeded());
+        sync.put("rejected", c.rejected());
+        sync.put("retried", c.retried());
+        sync.put("deleted", c.deleted());
+        sync.put("throttled_calls", report.throttled());
+        sync.put("calls", c.calls());
+        summary.check(
+                "sync: queried = invalid + unchanged + sent, sent = succeeded + rejected",
+                c.addUp(),
+                c.queried()
+                        + " = "
+                        + c.invalid()
+                        + " + "
+                        + c.unchanged()
+                        + " + "
+                        + c.sent()
+                        + ", "
+                        + c.sent()
+                        + " = "
+                        + c.succeeded()
+                        + " + "
+                        + c.rejected());
+        summary.check("sync: the run succeeded", report.succeeded(), report.status());
+
+        // The emulator's final state is customer_360 minus the rows it rejected.
+        Set<String> rejected;
+        try (Ledger ledger = Ledger.open(live.postgres())) {
+            rejected = ledger.loadRejections(SYNC).keySet();
+        }
+        Map<String, String> expected = new TreeMap<>();
+        Table mart =
+                IcebergCatalogs.open(live).loadTable(TableIdentifier.of("marts", "customer_360"));
+        try (CloseableIterable<Record> rows = IcebergGenerics.read(mart).build()) {
+            for (Record r : rows) {
+                String key = String.valueOf(r.getField("customer_id"));
+                if (!rejected.contains(key)) {
+                    expected.put(
+                            String.valueOf(r.getField("email")),
+                            String.valueOf(r.getField("plan")));
+                }
+            }
+        }
+        Map<String, String> actual = new TreeMap<>();
+        for (Map<String, Object> contact : emulator.hubspotObjects("contacts").values()) {
+            actual.put(String.valueOf(contact.get("email")), String.valueOf(contact.get("plan")));
+        }
+        Set<String> missing = new HashSet<>(expected.keySet());
+        missing.removeAll(actual.keySet());
+        Set<String> extra = new HashSet<>(actual.keySet());
+        extra.removeAll(expected.keySet());
+        sync.put("destination_records", actual.size());
+        sync.put("expected_records", expected.size());
+        summary.check(
+                "sync: the emulator holds customer_360 minus the rejected rows",
+                expected.equals(actual),
+                actual.size()
+                        + " contacts, "
+                        + expected.size()
+                        + " expected ("
+                        + rejected.size()
+                        + " rejected); missing "
+                        + missing.size()
+                        + ", unexpected "
+                        + extra.size());
+    }
+
+    private static void printTable(PrintStream out, RunSummary s, TidelineConfig config) {
+        Summary t = new Summary(out);
+        ObjectNode root = s.root();
+        t.heading("Ingestion (per source: read = accepted + quarantined + late + duplicates)");
+        root.path("ingestion")
+                .fields()
+                .forEachRemaining(
+                        e ->
+                                t.row(
+                                        e.getKey(),
+                                        e.getValue().path("read").asLong(),
+                                        "accepted "
+                                                + e.getValue().path("accepted").asLong()
+                                                + ", quarantined "
+                                                + e.getValue().path("quarantined").asLong()
+                                                + ", late "
+                                                + e.getValue().path("late").asLong()
+                                                + ", duplicates "
+                                                + e.getValue().path("duplicates").asLong()));
+        t.heading("Marts (rows)");
+        root.path("marts").fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().asLong()));
+        t.heading("Quality checks");
+        root.path("quality")
+                .forEach(
+                        q ->
+                                t.row(
+                                        q.path("check").asText(),
+                                        q.path("passed").asBoolean() ? "pass" : "FAIL",
+                                        q.path("violations").asLong() + " violating rows"));
+        t.heading("Reverse ETL: " + SYNC);
+        root.path("sync").fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().asText()));
+        t.heading("Checks of this run's own figures");
+        s.checks()
+                .forEach(
+                        c ->
+                                t.row(
+                                        c.path("name").asText(),
+                                        c.path("passed").asBoolean() ? "OK" : "FAILED",
+                                        c.path("detail").asText()));
+        t.heading("Where to look");
+        root.path("where").fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().asText()));
+        t.row(
+                "SQL client",
+                "./mvnw -B -q -pl deploy/local -Psql-client verify",
+                "(while --serve runs)");
+        t.print();
+    }
+
+    private static void serve(PrintStream out, LocalParts parts, TidelineConfig live)
+            throws Exception {
+        Path init = parts.config().local().dataDirPath().resolve("sql-client-init.sql");
+        String rendered =
+                new SqlRunner(live, parts.flink().clientConfiguration())
+                        .renderWithSecrets("init.sql");
+        Files.writeString(init, rendered, StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // Best effort on other file systems.
+        }
+        out.println();
+        out.println("Serving. Flink web UI: " + parts.flink().restAddress());
+        out.println(
+                "Query the tables from another terminal with the Flink SQL client:\n"
+                        + "  ./mvnw -B -q -pl deploy/local -Psql-client verify");
+        out.println("Press Ctrl-C to stop; every part shuts down and nothing is left running.");
+        out.flush();
+        CountDownLatch forever = new CountDownLatch(1);
+        forever.await();
     }
 }
