@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -236,6 +237,14 @@ class IngestModesIT {
                                 && Long.parseLong(age.values().iterator().next()) >= 0
                                 && Long.parseLong(age.values().iterator().next()) < 120_000;
                     });
+            for (String source : IngestJob.SOURCES) {
+                for (String metric :
+                        List.of("read", "accepted", "quarantined", "late", "duplicates")) {
+                    assertThat(metrics.find(job, "tideline.source." + source + "." + metric))
+                            .as(source + "." + metric)
+                            .isNotEmpty();
+                }
+            }
             assertThat(metrics.find(job, "tideline.source.orders.lastCommitAgeMs")).hasSize(1);
             assertThat(metrics.find(job, "tideline.source.customers.lastCommitAgeMs")).hasSize(1);
 
