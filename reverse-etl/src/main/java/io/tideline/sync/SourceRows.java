@@ -4,6 +4,7 @@
 package io.tideline.sync;
 
 import io.tideline.config.SyncConfig;
+import io.tideline.config.TidelineConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -88,23 +90,11 @@ final class SourceRows {
      * @param rows gets each row whose key columns are all set
      * @param nullKeys gets a count for each row with a null key column
      */
-    void read(Catalog catalog, Consumer<MappedRow> rows, Runnable nullKeys) {
-        String name = sync.source().table();
-        TableIdentifier id = TableIdentifier.parse(name);
-        if (!catalog.tableExists(id)) {
-            throw new SourceException("source table " + name + " does not exist");
-        }
-        Table table = catalog.loadTable(id);
-        Schema schema = table.schema();
+    void read(Catalog catalog, TidelineConfig config, Consumer<MappedRow> rows, Runnable nullKeys) {
         List<String> needed = new ArrayList<>(sync.primaryKey());
         for (String c : columns) {
             if (!needed.contains(c)) {
                 needed.add(c);
-            }
-        }
-        for (String c : needed) {
-            if (schema.findField(c) == null) {
-                throw new SourceException("source table " + name + " has no column '" + c + "'");
             }
         }
         MessageDigest sha;
@@ -114,41 +104,61 @@ final class SourceRows {
             throw new IllegalStateException(e);
         }
         int identityIndex = identityField == null ? -1 : fieldNames.indexOf(identityField);
+        Consumer<Function<String, Object>> each =
+                r -> {
+                    String key = key(r);
+                    if (key == null) {
+                        nullKeys.run();
+                        return;
+                    }
+                    Object[] values = new Object[fieldNames.size()];
+                    for (int i = 0; i < columns.size(); i++) {
+                        values[i] = plain(r.apply(columns.get(i)));
+                    }
+                    System.arraycopy(constants, 0, values, columns.size(), constants.length);
+                    String identity =
+                            identityIndex < 0
+                                    ? key
+                                    : values[identityIndex] == null
+                                            ? null
+                                            : String.valueOf(values[identityIndex]);
+                    rows.accept(new MappedRow(key, identity, hash(sha, values), values));
+                };
+        if (sync.source().query() != null && !sync.source().query().isBlank()) {
+            QuerySource.read(config, sync.source().query(), needed, each);
+            return;
+        }
+        String name = sync.source().table();
+        TableIdentifier id = TableIdentifier.parse(name);
+        if (!catalog.tableExists(id)) {
+            throw new SourceException("source table " + name + " does not exist");
+        }
+        Table table = catalog.loadTable(id);
+        Schema schema = table.schema();
+        for (String c : needed) {
+            if (schema.findField(c) == null) {
+                throw new SourceException("source table " + name + " has no column '" + c + "'");
+            }
+        }
         try (CloseableIterable<Record> records =
                 IcebergGenerics.read(table).select(needed.toArray(String[]::new)).build()) {
             for (Record r : records) {
-                String key = key(r);
-                if (key == null) {
-                    nullKeys.run();
-                    continue;
-                }
-                Object[] values = new Object[fieldNames.size()];
-                for (int i = 0; i < columns.size(); i++) {
-                    values[i] = plain(r.getField(columns.get(i)));
-                }
-                System.arraycopy(constants, 0, values, columns.size(), constants.length);
-                String identity =
-                        identityIndex < 0
-                                ? key
-                                : values[identityIndex] == null
-                                        ? null
-                                        : String.valueOf(values[identityIndex]);
-                rows.accept(new MappedRow(key, identity, hash(sha, values), values));
+                each.accept(r::getField);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read source table " + name, e);
         }
     }
 
-    private String key(Record r) {
+    private String key(Function<String, Object> r) {
         List<String> pk = sync.primaryKey();
         if (pk.size() == 1) {
-            Object v = r.getField(pk.get(0));
+            Object v = r.apply(pk.get(0));
             return v == null ? null : String.valueOf(plain(v));
         }
         StringBuilder b = new StringBuilder();
         for (String c : pk) {
-            Object v = r.getField(c);
+            Object v = r.apply(c);
             if (v == null) {
                 return null;
             }

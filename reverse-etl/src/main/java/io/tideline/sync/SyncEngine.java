@@ -292,6 +292,7 @@ public final class SyncEngine {
             long[] nullKeys = {0};
             source.read(
                     catalog(),
+                    config,
                     row -> {
                         queried++;
                         if (rows.putIfAbsent(row.key(), row) != null) {

@@ -175,19 +175,41 @@ class SyncConfigTest {
                 .singleElement()
                 .asString()
                 .startsWith("destinations.hook.type");
+        String tableSource = "source: {table: marts.customer_360}\n    primary-key: customer_id";
         assertThat(
                         problems(
                                 VALID.replace(
-                                        "source: {table: marts.customer_360}\n"
-                                                + "    primary-key: customer_id",
-                                        "source: {query: 'SELECT 1'}\n"
+                                        tableSource,
+                                        "source: {query: 'DELETE FROM t'}\n"
                                                 + "    primary-key: customer_id")))
                 .anySatisfy(
                         p ->
                                 assertThat(p)
                                         .startsWith(
-                                                "syncs.customers-to-hubspot.source.query: SQL query"
-                                                        + " sources are not supported yet"));
+                                                "syncs.customers-to-hubspot.source.query: expected"
+                                                        + " a SELECT"));
+        assertThat(
+                        problems(
+                                VALID.replace(
+                                        tableSource,
+                                        "source: {table: a.b, query: 'SELECT 1'}\n"
+                                                + "    primary-key: customer_id")))
+                .anySatisfy(
+                        p ->
+                                assertThat(p)
+                                        .startsWith(
+                                                "syncs.customers-to-hubspot.source: expected"
+                                                        + " exactly one of table"));
+        assertThat(
+                        load(VALID.replace(
+                                        tableSource,
+                                        "source: {query: 'SELECT * FROM marts.customer_360'}\n"
+                                                + "    primary-key: customer_id"))
+                                .syncs()
+                                .get("customers-to-hubspot")
+                                .source()
+                                .query())
+                .isEqualTo("SELECT * FROM marts.customer_360");
         assertThat(
                         problems(
                                 VALID.replace(

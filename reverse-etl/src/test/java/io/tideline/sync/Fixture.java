@@ -4,6 +4,7 @@
 package io.tideline.sync;
 
 import io.tideline.catalog.IcebergCatalogs;
+import io.tideline.config.ConfigLoader;
 import io.tideline.config.TidelineConfig;
 import io.tideline.emulator.EmulatorOptions;
 import io.tideline.emulator.SaasEmulator;
@@ -56,18 +57,36 @@ final class Fixture implements AutoCloseable {
                                 options.faults()));
     }
 
+    /**
+     * The YAML of this test: its own database on the shared PostgreSQL and a Hadoop catalog on its
+     * own warehouse folder, with {@code yaml} (destinations and syncs) appended. No Kafka: reverse
+     * ETL does not use it, so none is started.
+     */
+    String yaml(String yaml) {
+        return String.join(
+                        "\n",
+                        "postgres:",
+                        "  embedded: false",
+                        "  host: " + parts.postgres().host(),
+                        "  port: " + parts.postgres().port(),
+                        "  database: " + parts.database(),
+                        "catalog:",
+                        "  name: tideline",
+                        "  type: hadoop",
+                        "  warehouse: warehouse",
+                        "")
+                + yaml.replace("${URL}", emulator.baseUri().toString());
+    }
+
     /** Loads the test's configuration with {@code yaml} (destinations and syncs) appended. */
     TidelineConfig configure(String yaml) {
-        config = parts.config(yaml.replace("${URL}", emulator.baseUri().toString()));
+        config =
+                new ConfigLoader(System::getenv).parse(yaml(yaml), "test-config.yaml", parts.dir());
         return config;
     }
 
-    String yaml(String yaml) {
-        return parts.configYaml(yaml.replace("${URL}", emulator.baseUri().toString()));
-    }
-
     Catalog catalog() {
-        return IcebergCatalogs.open(parts.config());
+        return IcebergCatalogs.open(config != null ? config : configure(""));
     }
 
     SyncEngine engine() {
