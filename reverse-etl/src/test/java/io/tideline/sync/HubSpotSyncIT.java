@@ -163,6 +163,45 @@ class HubSpotSyncIT {
         }
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void updateOnlyRejectsUnknownRecordsAndAVolumeDropAlerts(TestParts parts) throws Exception {
+        try (Fixture f =
+                new Fixture(
+                        parts,
+                        EmulatorOptions.defaults("x")
+                                .withRateLimit(1000, java.time.Duration.ofSeconds(1)))) {
+            f.configure(yaml("update-only", ""));
+            List<TestTables.Customer> rows = new ArrayList<>();
+            LongStream.rangeClosed(1, 10).forEach(i -> rows.add(TestTables.Customer.of(i)));
+            TestTables.write(f.catalog(), "marts.customers", rows);
+            for (int i = 1; i <= 5; i++) {
+                f.emulator.seedHubspotObject(
+                        "contacts", Map.of("email", "c" + i + "@example.com", "firstname", "Old"));
+            }
+
+            RunReport first = f.run("customers-to-hubspot");
+            assertThat(first.counts().succeeded()).isEqualTo(5);
+            assertThat(first.counts().rejected()).isEqualTo(5);
+            assertThat(first.rejectedSamples())
+                    .allSatisfy(s -> assertThat(s.reason()).startsWith("OBJECT_NOT_FOUND"));
+            Map<String, Map<String, Object>> objects = f.emulator.hubspotObjects("contacts");
+            assertThat(objects).as("update-only creates nothing").hasSize(5);
+            assertThat(objects.values())
+                    .allSatisfy(o -> assertThat(o.get("firstname")).isNotEqualTo("Old"));
+            assertThat(first.alerts()).isEmpty();
+
+            TestTables.write(f.catalog(), "marts.customers", rows.subList(0, 2));
+            RunReport second = f.run("customers-to-hubspot");
+            assertThat(second.status()).isEqualTo("succeeded");
+            assertThat(second.counts().queried()).isEqualTo(2);
+            assertThat(second.alerts())
+                    .singleElement()
+                    .asString()
+                    .startsWith("volume drop: 2 rows queried, 10 in the last successful run");
+        }
+    }
+
     private static Map<String, String> rejections(Fixture f) throws Exception {
         Map<String, String> out = new java.util.HashMap<>();
         for (String s : f.strings("SELECT row_key || '=' || reason FROM reverse_etl.rejections")) {
