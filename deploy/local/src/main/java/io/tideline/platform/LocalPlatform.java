@@ -531,16 +531,29 @@ public final class LocalPlatform {
                                         c.path("detail").asText()));
         t.heading("Where to look");
         root.path("where").fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().asText()));
-        t.row(
-                "SQL client",
-                "./mvnw -B -q -pl deploy/local -Psql-client verify",
-                "(while --serve runs)");
+        t.row("SQL client", "run with --serve, then: java @<data-dir>/sql-client.args");
         t.print();
     }
 
     private static void serve(PrintStream out, LocalParts parts, TidelineConfig live)
             throws Exception {
-        Path init = parts.config().local().dataDirPath().resolve("sql-client-init.sql");
+        Path args = writeSqlClientArgs(parts, live);
+        out.println();
+        out.println("Serving. Flink web UI: " + parts.flink().restAddress());
+        out.println("Query the tables from another terminal with the Flink SQL client:");
+        out.println("  " + sqlClientCommand(args));
+        out.println("Press Ctrl-C to stop; every part shuts down and nothing is left running.");
+        out.flush();
+        new CountDownLatch(1).await();
+    }
+
+    /**
+     * Writes a java argument file that starts the Flink SQL client on this platform: the init file
+     * of sql/ rendered for the running parts, queries executed on the MiniCluster.
+     */
+    static Path writeSqlClientArgs(LocalParts parts, TidelineConfig live) throws Exception {
+        Path dataDir = parts.config().local().dataDirPath();
+        Path init = dataDir.resolve("sql-client-init.sql");
         String rendered =
                 new SqlRunner(live, parts.flink().clientConfiguration())
                         .renderWithSecrets("init.sql");
@@ -548,16 +561,51 @@ public final class LocalPlatform {
         try {
             Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException notPosix) {
-            // Best effort on other file systems.
+            // Best effort on file systems without POSIX permissions.
         }
-        out.println();
-        out.println("Serving. Flink web UI: " + parts.flink().restAddress());
-        out.println(
-                "Query the tables from another terminal with the Flink SQL client:\n"
-                        + "  ./mvnw -B -q -pl deploy/local -Psql-client verify");
-        out.println("Press Ctrl-C to stop; every part shuts down and nothing is left running.");
-        out.flush();
-        CountDownLatch forever = new CountDownLatch(1);
-        forever.await();
+        URI rest = parts.flink().restAddress();
+        // The SQL client reads its cluster from FLINK_CONF_DIR: this platform's MiniCluster.
+        Path conf = Files.createDirectories(dataDir.resolve("sql-client-conf"));
+        Files.writeString(
+                conf.resolve("config.yaml"),
+                "execution.target: remote\nrest.address: "
+                        + rest.getHost()
+                        + "\nrest.port: "
+                        + rest.getPort()
+                        + "\n",
+                StandardCharsets.UTF_8);
+        String args =
+                String.join(
+                        "\n",
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                        "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                        "--add-opens=java.base/java.util=ALL-UNNAMED",
+                        "-cp",
+                        quoted(System.getProperty("java.class.path")),
+                        "org.apache.flink.table.client.SqlClient",
+                        "embedded",
+                        "-i",
+                        quoted(init.toString()),
+                        "-hist",
+                        quoted(dataDir.resolve("sql-client.history").toString()),
+                        "-D",
+                        "execution.target=remote",
+                        "-D",
+                        "rest.address=" + rest.getHost(),
+                        "-D",
+                        "rest.port=" + rest.getPort(),
+                        "");
+        Path file = dataDir.resolve("sql-client.args");
+        Files.writeString(file, args, StandardCharsets.UTF_8);
+        return file.toAbsolutePath();
+    }
+
+    /** The shell command that starts the SQL client with an argument file of {@link #serve}. */
+    static String sqlClientCommand(Path args) {
+        return "FLINK_CONF_DIR=" + args.getParent().resolve("sql-client-conf") + " java @" + args;
+    }
+
+    private static String quoted(String s) {
+        return "\"" + s.replace("\\", "\\\\") + "\"";
     }
 }
