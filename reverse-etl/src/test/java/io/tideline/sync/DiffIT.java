@@ -28,7 +28,7 @@ class DiffIT {
     private static final int ROWS = 100_000;
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void sendsExactlyTheChangedRowsAndDeletesTheRowsThatLeft(TestParts parts) throws Exception {
         java.nio.file.Files.writeString(parts.dir().resolve("webhook-secret.txt"), "signing-key-1");
         EmulatorOptions options =
