@@ -164,6 +164,71 @@ public final class SqlRunner {
                 .collect(Collectors.joining("\n"));
     }
 
+    private static final Pattern VIEW =
+            Pattern.compile("(?is)CREATE\\s+TEMPORARY\\s+VIEW\\s+(\\w+)\\s+AS\\s+(.*)");
+    private static final Pattern INSERT =
+            Pattern.compile(
+                    "(?is)(INSERT\\s+(?:INTO|OVERWRITE)\\s+\\S+(?:\\s*/\\*\\+.*?\\*/)?)\\s+(SELECT\\s.*)");
+
+    /**
+     * The BATCH build of the configured marts (and their serving upserts) as one script for the
+     * Flink SQL client, to run after {@code init.sql}: {@code schema.sql}, then one {@code EXECUTE
+     * STATEMENT SET} whose INSERTs carry the source, staging and mart views as common table
+     * expressions. The views are inlined because the Flink 2.0.0 SQL client fails to plan queries
+     * over temporary views that earlier statements used ("... belongs to a different planner than
+     * is currently being used"). Variables are substituted; secret values come out masked (these
+     * files hold none).
+     */
+    public String clientBuildScript() {
+        return clientBuildScript(buildScripts(RuntimeExecutionMode.BATCH));
+    }
+
+    /** As {@link #clientBuildScript()}, for the given build files. */
+    public String clientBuildScript(List<String> buildFiles) {
+        SqlVariables v = variables();
+        StringBuilder ctes = new StringBuilder();
+        StringBuilder script = new StringBuilder();
+        script.append("SET 'execution.runtime-mode' = 'batch';\n");
+        script.append("SET 'table.dml-sync' = 'true';\n");
+        List<Path> setup = new ArrayList<>();
+        setup.add(dir.resolve("schema.sql"));
+        setup.add(dir.resolve("sources/batch.sql"));
+        setup.addAll(sorted(dir.resolve("staging")));
+        setup.addAll(sorted(dir.resolve("marts")));
+        for (Path file : setup) {
+            for (SqlStatement st : SqlScripts.read(file)) {
+                String text = v.substitute(st).text();
+                Matcher view = VIEW.matcher(text);
+                if (view.matches()) {
+                    ctes.append(ctes.length() == 0 ? "WITH " : ",\n")
+                            .append(view.group(1))
+                            .append(" AS (\n")
+                            .append(view.group(2))
+                            .append("\n)");
+                } else {
+                    script.append(text).append(";\n");
+                }
+            }
+        }
+        script.append("EXECUTE STATEMENT SET\nBEGIN\n");
+        for (String f : buildFiles) {
+            for (SqlStatement st : SqlScripts.read(dir.resolve(f))) {
+                Matcher insert = INSERT.matcher(v.substitute(st).text());
+                if (!insert.matches()) {
+                    throw new IllegalArgumentException(st.where() + ": expected INSERT ... SELECT");
+                }
+                script.append(insert.group(1))
+                        .append(" SELECT * FROM (\n")
+                        .append(ctes)
+                        .append("\n")
+                        .append(insert.group(2))
+                        .append(");\n");
+            }
+        }
+        script.append("END;\n");
+        return v.mask(script.toString());
+    }
+
     /** Rebuilds the configured marts in BATCH mode, then runs the checks (when enabled). */
     public SqlRunResult runBatch() {
         return runBatch(buildScripts(RuntimeExecutionMode.BATCH), sql.checks().enabled());
@@ -502,7 +567,8 @@ public final class SqlRunner {
     }
 
     /**
-     * {@code --config FILE --mode BATCH|STREAMING [--scripts a.sql,b.sql] [--skip-checks]}.
+     * {@code --config FILE --mode BATCH|STREAMING [--scripts a.sql,b.sql] [--skip-checks]}, or
+     * {@code --config FILE --client-script} to print {@link #clientBuildScript()}.
      *
      * <p>BATCH exits 1 when a check fails (and {@code sql.checks.fail-batch} is true). STREAMING
      * runs until stopped, running the checks every {@code sql.checks.interval}.
@@ -517,7 +583,7 @@ public final class SqlRunner {
                     }
                     opts.put(args[i], args[++i]);
                 }
-                case "--skip-checks" -> opts.put(args[i], "true");
+                case "--skip-checks", "--client-script" -> opts.put(args[i], "true");
                 default -> usage("unknown argument '" + args[i] + "'");
             }
         }
@@ -529,6 +595,10 @@ public final class SqlRunner {
                         opts.getOrDefault("--mode", "BATCH").toUpperCase(Locale.ROOT));
         TidelineConfig config = ConfigLoader.fromEnvironment().load(Path.of(opts.get("--config")));
         SqlRunner runner = new SqlRunner(config, FlinkSettings.jobConfiguration(config.flink()));
+        if (opts.containsKey("--client-script")) {
+            System.out.print(runner.clientBuildScript());
+            return;
+        }
         boolean checks = config.sql().checks().enabled() && !opts.containsKey("--skip-checks");
         if (mode == RuntimeExecutionMode.BATCH) {
             SqlRunResult result =
@@ -554,8 +624,10 @@ public final class SqlRunner {
     private static void usage(String problem) {
         System.err.println(
                 problem
-                        + "\nusage: SqlRunner --config FILE --mode BATCH|STREAMING [--scripts"
-                        + " a.sql,b.sql] [--skip-checks]");
+                        + "\n"
+                        + "usage: SqlRunner --config FILE --mode BATCH|STREAMING [--scripts"
+                        + " a.sql,b.sql] [--skip-checks] | SqlRunner --config FILE"
+                        + " --client-script");
         System.exit(2);
     }
 }

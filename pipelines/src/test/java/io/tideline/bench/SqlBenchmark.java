@@ -12,9 +12,6 @@ import io.tideline.sql.RawTables;
 import io.tideline.sql.SqlClientProcess;
 import io.tideline.sql.SqlRunResult;
 import io.tideline.sql.SqlRunner;
-import io.tideline.sql.SqlScripts;
-import io.tideline.sql.SqlStatement;
-import io.tideline.sql.SqlVariables;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.LongFunction;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericRecord;
@@ -61,8 +56,6 @@ public final class SqlBenchmark {
         "page_view", "page_view", "signup", "add_to_cart", "checkout"
     };
     private static final int FILE_ROWS = 1_000_000;
-    private static final Pattern VIEW =
-            Pattern.compile("(?is)CREATE TEMPORARY VIEW\\s+(\\w+)\\s+AS\\s+(.*)");
 
     public static void main(String[] args) throws Exception {
         long events = 10_000_000;
@@ -135,57 +128,17 @@ public final class SqlBenchmark {
                     events, orders, customers, generate);
 
             SqlRunner runner = new SqlRunner(config, flink.clientConfiguration(config.flink()));
-            // The Iceberg marts only (the PostgreSQL upserts of build/batch/ left out of both
-            // runs):
-            // the SQL client plans a view used by two INSERTs of one statement set with a stale
-            // planner ("belongs to a different planner"), which the runner does not.
-            Path buildFile = dir.resolve("bench-build.sql");
-            Files.writeString(
-                    buildFile,
-                    "INSERT OVERWRITE marts.customer_360 SELECT * FROM mart_customer_360;\n"
-                            + "INSERT OVERWRITE marts.daily_revenue SELECT * FROM"
-                            + " mart_daily_revenue;\n");
-            List<String> builds = List.of(buildFile.toString());
+            List<String> builds =
+                    List.of("build/batch/customer_360.sql", "build/batch/daily_revenue.sql");
             SqlRunResult result = runner.runBatch(builds, false);
             double runnerSeconds = result.buildTime().toMillis() / 1000.0;
             System.out.printf(
                     "runner: BATCH build of customer_360 and daily_revenue in %.1f s: %s%n",
                     runnerSeconds, result.martRows());
 
-            // The baseline: the same SQL, straight through the SQL client. Its views are inlined
-            // as common table expressions: the Flink 2.0.0 SQL client fails to plan a query over
-            // views built on views ("belongs to a different planner", see sql/README.md).
-            SqlVariables variables = runner.variables();
-            StringBuilder ctes = new StringBuilder();
-            StringBuilder script = new StringBuilder();
-            script.append("SET 'execution.runtime-mode' = 'batch';\n");
-            script.append("SET 'table.dml-sync' = 'true';\n");
-            for (String f : setupFiles(sqlDir)) {
-                for (SqlStatement st : SqlScripts.read(sqlDir.resolve(f))) {
-                    String text = variables.substitute(st).text();
-                    Matcher view = VIEW.matcher(text);
-                    if (view.matches()) {
-                        ctes.append(ctes.length() == 0 ? "WITH " : ",\n")
-                                .append(view.group(1))
-                                .append(" AS (\n")
-                                .append(view.group(2))
-                                .append("\n)");
-                    } else {
-                        script.append(text).append(";\n");
-                    }
-                }
-            }
-            script.append("EXECUTE STATEMENT SET\nBEGIN\n");
-            for (String mart : List.of("customer_360", "daily_revenue")) {
-                script.append("INSERT OVERWRITE marts.")
-                        .append(mart)
-                        .append(" SELECT * FROM (\n")
-                        .append(ctes)
-                        .append("\nSELECT * FROM mart_")
-                        .append(mart)
-                        .append(");\n");
-            }
-            script.append("END;\n");
+            // The baseline: the same SQL, straight through the SQL client (views inlined as
+            // common table expressions: see SqlRunner.clientBuildScript).
+            String script = runner.clientBuildScript(builds);
             Path scriptFile = dir.resolve("baseline.sql");
             Files.writeString(scriptFile, script);
             Map<String, String> clientFlink =

@@ -6,11 +6,15 @@ package io.tideline.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tideline.config.ConfigLoader;
+import io.tideline.config.TidelineConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SqlScriptsTest {
 
@@ -103,5 +107,29 @@ class SqlScriptsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theClientBuildScriptInlinesTheViewsIntoOneStatementSet(@TempDir Path dir) {
+        TidelineConfig config =
+                new ConfigLoader(name -> null)
+                        .parse(
+                                "catalog:\n  warehouse: wh\nsql:\n  dir: "
+                                        + SqlLayerIT.SQL_DIR
+                                        + "\n  as-of: 2024-03-31T00:00:00Z\n",
+                                "t.yaml",
+                                dir);
+        String script = new SqlRunner(config, new Configuration()).clientBuildScript();
+        List<SqlStatement> statements = SqlScripts.split(script, "client.sql");
+        assertThat(script).doesNotContain("CREATE TEMPORARY VIEW").doesNotContain("${");
+        assertThat(statements.get(0).text()).isEqualTo("SET 'execution.runtime-mode' = 'batch'");
+        SqlStatement set = statements.get(statements.size() - 1);
+        assertThat(set.text()).startsWith("EXECUTE STATEMENT SET").endsWith("END");
+        // Three marts, each into Iceberg and into PostgreSQL.
+        assertThat(set.text().split("INSERT ", -1)).hasSize(7);
+        assertThat(set.text())
+                .contains(
+                        "INSERT OVERWRITE marts.customer_360 SELECT * FROM (\nWITH src_events AS (")
+                .contains("CAST('2024-03-31 00:00:00.000000' AS TIMESTAMP_LTZ(6))");
     }
 }
