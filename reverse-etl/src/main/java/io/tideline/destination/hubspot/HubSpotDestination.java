@@ -168,10 +168,10 @@ public final class HubSpotDestination implements Destination {
             if (r == null) {
                 r =
                         byHandle.get(
-                                "prop:"
-                                        + result.path("properties")
+                                prop(
+                                        result.path("properties")
                                                 .path(config.idProperty())
-                                                .asText(null));
+                                                .asText(null)));
             }
             if (r != null) {
                 done.put(r.key(), RecordOutcome.ok(r.key(), id));
@@ -181,7 +181,7 @@ public final class HubSpotDestination implements Destination {
             String reason =
                     error.path("category").asText("ERROR") + ": " + error.path("message").asText();
             for (JsonNode ref : error.path("context").path("ids")) {
-                OutboundRecord r = byHandle.get("prop:" + ref.asText());
+                OutboundRecord r = byHandle.get(prop(ref.asText()));
                 if (r == null) {
                     r = byHandle.get("id:" + ref.asText());
                 }
@@ -207,10 +207,15 @@ public final class HubSpotDestination implements Destination {
         if (op == Operation.UPDATE_BY_ID || (op == Operation.UPDATE && r.destinationId() != null)) {
             return "id:" + r.destinationId();
         }
-        return "prop:"
-                + (r.identity() != null
+        return prop(
+                r.identity() != null
                         ? r.identity()
                         : String.valueOf(r.fields().get(config.idProperty())));
+    }
+
+    /** HubSpot stores emails in lower case: match id property values without case. */
+    private static String prop(String value) {
+        return "prop:" + (value == null ? null : value.toLowerCase(java.util.Locale.ROOT));
     }
 
     /**
