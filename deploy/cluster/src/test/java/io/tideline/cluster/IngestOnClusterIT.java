@@ -123,7 +123,12 @@ class IngestOnClusterIT {
             assertThat(ids).contains("evt-0", "evt-299", "evt-300", "evt-499");
 
             // The TaskManagers' Prometheus reporters publish the job's counters.
-            assertThat(scrapeAll(cluster)).contains("tideline");
+            // (the names deploy/prometheus/tideline-alerts.yaml uses).
+            assertThat(scrapeAll(cluster))
+                    .contains(
+                            "flink_taskmanager_job_task_operator_tideline_source_read",
+                            "flink_taskmanager_job_task_operator_tideline_source_lastCommitAgeMs",
+                            "source=\"events\"");
             cluster.cli("cancel", resumed);
         }
     }
