@@ -192,7 +192,15 @@ public record DestinationConfig(
                 !timeout.isNegative() && !timeout.isZero(),
                 "timeout",
                 "expected a positive duration");
-        problems.require(concurrency >= 1 && concurrency <= 64, "concurrency", "expected 1..64");
+        int maxConcurrency = type == DestinationType.SALESFORCE ? 25 : 64;
+        problems.require(
+                concurrency >= 1 && concurrency <= maxConcurrency,
+                "concurrency",
+                "expected 1.."
+                        + maxConcurrency
+                        + (type == DestinationType.SALESFORCE
+                                ? " (Salesforce allows 25 concurrent long-running requests)"
+                                : ""));
         rateLimit.validate(problems.at("rate-limit"));
         retry.validate(problems.at("retry"));
     }
