@@ -132,4 +132,27 @@ class SqlScriptsTest {
                         "INSERT OVERWRITE marts.customer_360 SELECT * FROM (\nWITH src_events AS (")
                 .contains("CAST('2024-03-31 00:00:00.000000' AS TIMESTAMP_LTZ(6))");
     }
+
+    @Test
+    void theCommandLinePrintsTheClientScript(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("tideline.yaml");
+        Files.writeString(
+                config,
+                "catalog:\n  warehouse: wh\nsql:\n  dir: "
+                        + SqlLayerIT.SQL_DIR
+                        + "\n  marts: [daily_revenue]\n");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            SqlRunner.main(new String[] {"--config", config.toString(), "--client-script"});
+        } finally {
+            System.setOut(stdout);
+        }
+        String script = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(script)
+                .contains("INSERT OVERWRITE marts.daily_revenue SELECT")
+                .contains("INSERT INTO serving_daily_revenue SELECT")
+                .doesNotContain("marts.customer_360 SELECT");
+    }
 }
