@@ -568,7 +568,9 @@ public final class SqlRunner {
 
     /**
      * {@code --config FILE --mode BATCH|STREAMING [--scripts a.sql,b.sql] [--skip-checks]}, or
-     * {@code --config FILE --client-script} to print {@link #clientBuildScript()}.
+     * {@code --config FILE --client-script} to print {@link #clientBuildScript()}, or {@code
+     * --config FILE --checks-only} to run only the checks (exit 1 when one fails; for STREAMING
+     * deployments submitted detached, where the checks run on a schedule of their own).
      *
      * <p>BATCH exits 1 when a check fails (and {@code sql.checks.fail-batch} is true). STREAMING
      * runs until stopped, running the checks every {@code sql.checks.interval}.
@@ -583,7 +585,8 @@ public final class SqlRunner {
                     }
                     opts.put(args[i], args[++i]);
                 }
-                case "--skip-checks", "--client-script" -> opts.put(args[i], "true");
+                case "--skip-checks", "--client-script", "--checks-only" ->
+                        opts.put(args[i], "true");
                 default -> usage("unknown argument '" + args[i] + "'");
             }
         }
@@ -599,6 +602,17 @@ public final class SqlRunner {
             System.out.print(runner.clientBuildScript());
             return;
         }
+        if (opts.containsKey("--checks-only")) {
+            // The checks of a STREAMING deployment, run on a schedule next to the job.
+            List<CheckResult> results = runner.runChecks(mode, runId(RuntimeExecutionMode.BATCH));
+            results.forEach(System.out::println);
+            boolean passed = results.stream().allMatch(CheckResult::passed);
+            if (!passed) {
+                LOG.warn("ALERT data-quality checks failed: {}", results);
+                System.exit(1);
+            }
+            return;
+        }
         boolean checks = config.sql().checks().enabled() && !opts.containsKey("--skip-checks");
         if (mode == RuntimeExecutionMode.BATCH) {
             SqlRunResult result =
@@ -612,8 +626,21 @@ public final class SqlRunner {
             }
             return;
         }
-        try (StreamingBuild build = runner.startStreaming()) {
-            System.out.println("STREAMING build running as job " + build.jobId());
+        StreamingBuild build = runner.startStreaming();
+        System.out.println("STREAMING build running as job " + build.jobId());
+        // `flink run -d` sets execution.attached=false; a plain `java` run leaves it unset.
+        boolean detached =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                        .getExecutionEnvironment()
+                        .getConfiguration()
+                        .getOptional(org.apache.flink.configuration.DeploymentOptions.ATTACHED)
+                        .map(a -> !a)
+                        .orElse(false);
+        if (detached) {
+            // Detached (flink run -d): the job runs on; run the checks with --checks-only.
+            return;
+        }
+        try (build) {
             if (checks) {
                 build.checkEvery(config.sql().checks().interval());
             }
@@ -627,7 +654,7 @@ public final class SqlRunner {
                         + "\n"
                         + "usage: SqlRunner --config FILE --mode BATCH|STREAMING [--scripts"
                         + " a.sql,b.sql] [--skip-checks] | SqlRunner --config FILE"
-                        + " --client-script");
+                        + " --client-script | SqlRunner --config FILE [--mode M] --checks-only");
         System.exit(2);
     }
 }
