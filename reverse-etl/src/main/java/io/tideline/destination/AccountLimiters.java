@@ -19,9 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * at most {@code per / cycle + 1} permits.
  *
  * <p>The API counts arrivals, not permits: calls that got their permits in successive cycles can
- * arrive together (a new connection, a busy machine), so the cycle keeps a headroom of the calls
- * that can be in flight at once: {@code cycle = per / (requests - concurrency)} (at least half the
- * limit is used). 100 requests/s with 4 calls in flight sends at most 96 per second.
+ * arrive together (a new connection, a pause of the process), so the cycle keeps a headroom of the
+ * calls that can be in flight at once plus the one granted as they land: {@code cycle = per /
+ * (requests - concurrency - 1)} (at least half the limit is used). 100 requests/s with 4 calls in
+ * flight sends at most 95 per second.
  */
 public final class AccountLimiters {
 
@@ -50,7 +51,7 @@ public final class AccountLimiters {
     public static Duration cycle(RateLimitConfig limit, int inFlight) {
         long perNanos = limit.per().toNanos();
         int r = limit.requests();
-        long permits = Math.max((r + 1) / 2, r - inFlight);
+        long permits = Math.max((r + 1) / 2, r - inFlight - 1);
         long cycle = permits <= 1 ? perNanos : perNanos / permits;
         return Duration.ofNanos(Math.max(1_000, cycle));
     }

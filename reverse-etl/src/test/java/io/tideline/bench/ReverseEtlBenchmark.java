@@ -46,10 +46,12 @@ public final class ReverseEtlBenchmark {
     public static void main(String[] args) throws Exception {
         int rows = 1_000_000;
         int faultRows = 200_000;
+        int concurrency = 4;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rows" -> rows = Integer.parseInt(args[++i]);
                 case "--fault-rows" -> faultRows = Integer.parseInt(args[++i]);
+                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -73,7 +75,7 @@ public final class ReverseEtlBenchmark {
                         url: %s
                         token: ${file:token.txt}
                         rate-limit: {requests: %d, per: 1s}
-                        concurrency: 4
+                        concurrency: %d
                         timeout: 10s
                         retry: {max-attempts: 20, initial-backoff: 50ms, max-backoff: 2s}
                     syncs:
@@ -89,7 +91,8 @@ public final class ReverseEtlBenchmark {
                         mapping: {email: email, name: firstname, plan: plan}
                         destination: hubspot
                     """
-                            .formatted(pg.host(), pg.port(), emulator.baseUri(), LIMIT);
+                            .formatted(
+                                    pg.host(), pg.port(), emulator.baseUri(), LIMIT, concurrency);
             TidelineConfig config = new ConfigLoader(System::getenv).parse(yaml, "bench.yaml", dir);
             Catalog catalog = IcebergCatalogs.open(config);
             SyncEngine engine = new SyncEngine(config);
