@@ -26,7 +26,8 @@ public record TidelineConfig(
         SourcesConfig sources,
         SqlConfig sql,
         Map<String, DestinationConfig> destinations,
-        Map<String, SyncConfig> syncs) {
+        Map<String, SyncConfig> syncs,
+        MaintenanceConfig maintenance) {
 
     public TidelineConfig {
         local = local == null ? new LocalConfig(null) : local;
@@ -41,11 +42,12 @@ public record TidelineConfig(
         sql = sql == null ? new SqlConfig(null) : sql;
         destinations = destinations == null ? Map.of() : new TreeMap<>(destinations);
         syncs = syncs == null ? Map.of() : new TreeMap<>(syncs);
+        maintenance = maintenance == null ? MaintenanceConfig.defaults() : maintenance;
     }
 
     /** A configuration with every section at its defaults (embedded parts, no warehouse). */
     public static TidelineConfig defaults() {
-        return new TidelineConfig(null, null, null, null, null, null, null, null, null);
+        return new TidelineConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     void validate(Problems problems) {
@@ -58,6 +60,7 @@ public record TidelineConfig(
         sql.validate(problems.at("sql"));
         destinations.forEach((name, d) -> d.validate(problems.at("destinations").at(name)));
         syncs.forEach((name, s) -> s.validate(problems.at("syncs").at(name)));
+        maintenance.validate(problems.at("maintenance"));
         syncs.forEach(
                 (name, s) -> s.validateReferences(destinations, problems.at("syncs").at(name)));
     }
@@ -73,7 +76,8 @@ public record TidelineConfig(
                 sources.resolvePaths(baseDir),
                 sql.resolvePaths(baseDir),
                 mapValues(destinations, d -> d.resolvePaths(baseDir)),
-                mapValues(syncs, s -> s.resolvePaths(baseDir)));
+                mapValues(syncs, s -> s.resolvePaths(baseDir)),
+                maintenance.resolvePaths(baseDir));
     }
 
     private static <V> Map<String, V> mapValues(Map<String, V> map, UnaryOperator<V> f) {
@@ -84,21 +88,57 @@ public record TidelineConfig(
 
     public TidelineConfig withKafka(KafkaConfig kafka) {
         return new TidelineConfig(
-                local, kafka, postgres, catalog, flink, sources, sql, destinations, syncs);
+                local,
+                kafka,
+                postgres,
+                catalog,
+                flink,
+                sources,
+                sql,
+                destinations,
+                syncs,
+                maintenance);
     }
 
     public TidelineConfig withPostgres(PostgresConfig postgres) {
         return new TidelineConfig(
-                local, kafka, postgres, catalog, flink, sources, sql, destinations, syncs);
+                local,
+                kafka,
+                postgres,
+                catalog,
+                flink,
+                sources,
+                sql,
+                destinations,
+                syncs,
+                maintenance);
     }
 
     public TidelineConfig withDestinations(Map<String, DestinationConfig> destinations) {
         return new TidelineConfig(
-                local, kafka, postgres, catalog, flink, sources, sql, destinations, syncs);
+                local,
+                kafka,
+                postgres,
+                catalog,
+                flink,
+                sources,
+                sql,
+                destinations,
+                syncs,
+                maintenance);
     }
 
     public TidelineConfig withFlink(FlinkConfig flink) {
         return new TidelineConfig(
-                local, kafka, postgres, catalog, flink, sources, sql, destinations, syncs);
+                local,
+                kafka,
+                postgres,
+                catalog,
+                flink,
+                sources,
+                sql,
+                destinations,
+                syncs,
+                maintenance);
     }
 }

@@ -228,6 +228,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maintenanceRefusesUnsafeOrphanAgesAndBadTableNames() {
+        ConfigException e =
+                failure(
+                        VALID
+                                + "maintenance:\n  tables: [raw.events, notatable]\n"
+                                + "  orphan-min-age: 0s\n  retain-last: 0\n");
+        assertThat(e.problems())
+                .extracting(ConfigException.Problem::path)
+                .containsExactlyInAnyOrder(
+                        "maintenance.tables[1]",
+                        "maintenance.orphan-min-age",
+                        "maintenance.retain-last");
+        assertThat(e.getMessage()).contains("younger files may belong to a commit under way");
+        TidelineConfig c = loader.load(write(VALID));
+        assertThat(c.maintenance().protectJobSnapshotsFor()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.maintenance().tables()).contains("raw.events", "marts.customer_360");
+    }
+
+    @Test
     void brokenYamlGivesTheLine() {
         ConfigException e = failure("kafka:\n  bootstrap-servers: [a:1\npostgres: {\n");
         assertThat(e.problems())

@@ -1,0 +1,206 @@
+/*
+ * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
+ */
+package io.tideline.maintenance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tideline.catalog.IcebergCatalogs;
+import io.tideline.config.TidelineConfig;
+import io.tideline.ingest.IngestJob;
+import io.tideline.testkit.TestParts;
+import io.tideline.testkit.TidelineExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Maintenance between a streaming ingestion job's stop and its restore: it compacts, expires
+ * snapshots and deletes orphans; the job then restores from its savepoint (a checkpoint it took as
+ * it stopped) and commits nothing twice and loses nothing. Without the protection of the job's last
+ * snapshot, the restore would commit the savepoint's files again (a sixth quarantine row).
+ */
+@ExtendWith(TidelineExtension.class)
+class MaintenanceIT {
+
+    @Test
+    @Timeout(300)
+    void aStreamingJobRestoresFromItsCheckpointAfterMaintenance(TestParts parts) throws Exception {
+        String topic = parts.topic("events");
+        parts.kafka().createTopic(topic, 2);
+        TidelineConfig config =
+                parts.config(
+                        String.join(
+                                "\n",
+                                "sources:",
+                                "  events:",
+                                "    topic: " + topic,
+                                "  orders:",
+                                "    enabled: false",
+                                "  customers:",
+                                "    enabled: false",
+                                "maintenance:",
+                                "  min-input-files: 2",
+                                "  max-snapshot-age: 0s",
+                                "  retain-last: 1",
+                                "  orphan-min-age: 1h",
+                                ""));
+        TableIdentifier events = TableIdentifier.of("raw", "events");
+        TableIdentifier quarantine = TableIdentifier.of("raw", "quarantine");
+
+        IngestJob.Running job = new IngestJob(config, parts.flink(config)).startStreaming();
+        String savepoint;
+        try {
+            // Three batches, each committed before the next: small files and several snapshots,
+            // with one bad record per batch in the (append-only) quarantine table.
+            for (int batch = 0; batch < 3; batch++) {
+                produce(config, topic, batch * 100, 100, true);
+                int expected = (batch + 1) * 100;
+                await("rows of batch " + batch, () -> ids(config, events).size() == expected);
+                await(
+                        "quarantine of batch " + batch,
+                        () -> ids(config, quarantine).size() == expected / 100);
+            }
+            // A fourth batch, and at once a stop with a savepoint: the savepoint holds this batch's
+            // files, which the job commits as it stops.
+            produce(config, topic, 300, 100, true);
+            savepoint =
+                    job.client()
+                            .stopWithSavepoint(
+                                    false,
+                                    parts.dir().resolve("savepoints").toUri().toString(),
+                                    SavepointFormatType.CANONICAL)
+                            .get(120, TimeUnit.SECONDS);
+        } finally {
+            job.close();
+        }
+        assertThat(ids(config, events)).hasSize(400);
+        assertThat(ids(config, quarantine)).hasSize(4);
+
+        Table table = IcebergCatalogs.open(config).loadTable(events);
+        Path data = Path.of(java.net.URI.create(table.location())).resolve("data");
+        Path oldOrphan =
+                Files.writeString(data.resolve("orphan-old.parquet"), "left by a failed writer");
+        Files.setLastModifiedTime(
+                oldOrphan, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        Path youngOrphan =
+                Files.writeString(data.resolve("orphan-young.parquet"), "a commit under way");
+
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<TableMaintenance.Result> results =
+                new MaintenanceJob(config, parts.flink(config))
+                        .runOnce(new PrintStream(log, true, StandardCharsets.UTF_8));
+        assertThat(log.toString(StandardCharsets.UTF_8))
+                .contains("raw.events: data files", "raw.quarantine: data files");
+        TableMaintenance.Result r =
+                results.stream()
+                        .filter(x -> x.table().equals("raw.events"))
+                        .findFirst()
+                        .orElseThrow();
+        // Compacted: fewer data files than before, the same rows.
+        assertThat(r.rewrittenDataFiles()).isPositive();
+        assertThat(r.dataFilesAfter()).isLessThan(r.dataFilesBefore());
+        assertThat(ids(config, events)).hasSize(400).doesNotHaveDuplicates();
+        // Expired, but the job's last commit is still in the history.
+        table.refresh();
+        assertThat(r.snapshotsAfter()).isLessThan(r.snapshotsBefore());
+        assertThat(r.protectedSnapshots()).hasSize(1);
+        assertThat(table.snapshot(r.protectedSnapshots().iterator().next()).summary())
+                .containsKey("flink.max-committed-checkpoint-id");
+        // Orphans: the old one deleted, the young one kept.
+        assertThat(oldOrphan).doesNotExist();
+        assertThat(youngOrphan).exists();
+        assertThat(r.orphansDeleted()).isEqualTo(1);
+
+        // The job resumes from its savepoint, after maintenance, while re-deliveries of old
+        // events, a new one and a bad one arrive.
+        Configuration resume = new Configuration(parts.flink(config));
+        resume.setString("execution.state-recovery.path", savepoint);
+        try (IngestJob.Running resumed = new IngestJob(config, resume).startStreaming()) {
+            produce(config, topic, 0, 50, false);
+            produce(config, topic, 400, 1, true);
+            await("every event once", () -> ids(config, events).size() == 401);
+            await("every quarantined record once", () -> ids(config, quarantine).size() >= 5);
+            assertThat(ids(config, events))
+                    .hasSize(401)
+                    .doesNotHaveDuplicates()
+                    .contains("evt-0", "evt-400");
+            // Append-only: the savepoint's commit made a second time would be a sixth row here.
+            assertThat(ids(config, quarantine)).hasSize(5);
+        }
+    }
+
+    private static void await(String what, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!Boolean.TRUE.equals(condition.call())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(200); // poll interval, not a wait for an outcome
+        }
+    }
+
+    private static String eventJson(String id) {
+        return "{\"event_id\":\""
+                + id
+                + "\",\"event_type\":\"page_view\",\"customer_id\":\"7\",\"occurred_at\":\""
+                + Instant.now()
+                + "\"}";
+    }
+
+    private static void produce(
+            TidelineConfig config, String topic, int from, int count, boolean withBad)
+            throws Exception {
+        Properties props = config.kafka().clientProperties();
+        try (KafkaProducer<String, String> p =
+                new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+            for (int i = from; i < from + count; i++) {
+                p.send(new ProducerRecord<>(topic, String.valueOf(i), eventJson("evt-" + i)));
+            }
+            if (withBad) {
+                p.send(new ProducerRecord<>(topic, "bad", "{\"event_id\": \"broken-" + from));
+            }
+            p.flush();
+        }
+    }
+
+    /** The first column of every row (event_id of raw.events, source of raw.quarantine). */
+    private static List<String> ids(TidelineConfig config, TableIdentifier id) {
+        List<String> out = new ArrayList<>();
+        try {
+            Table t = IcebergCatalogs.open(config).loadTable(id);
+            String column = t.schema().columns().get(0).name();
+            try (CloseableIterable<Record> rows = IcebergGenerics.read(t).select(column).build()) {
+                rows.forEach(r -> out.add(String.valueOf(r.getField(column))));
+            }
+        } catch (org.apache.iceberg.exceptions.NoSuchTableException notYet) {
+            return out;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+}
