@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.TidelineConfig;
 import io.tideline.ingest.IngestJob;
+import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.io.ByteArrayOutputStream;
@@ -153,14 +154,8 @@ class MaintenanceIT {
         }
     }
 
-    private static void await(String what, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!Boolean.TRUE.equals(condition.call())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // poll interval, not a wait for an outcome
-        }
+    private static void await(String what, Callable<Boolean> condition) {
+        Await.until(what, Duration.ofSeconds(120), condition);
     }
 
     private static String eventJson(String id) {

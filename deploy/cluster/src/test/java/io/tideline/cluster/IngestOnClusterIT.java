@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.TidelineConfig;
+import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.net.URI;
@@ -177,15 +178,8 @@ class IngestOnClusterIT {
         return ids;
     }
 
-    private static void await(BooleanSupplier condition, String what, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(250_000_000L); // poll interval
-        }
+    private static void await(BooleanSupplier condition, String what, Duration timeout) {
+        Await.until(what, timeout, condition::getAsBoolean);
     }
 
     private static String scrapeAll(StandaloneCluster cluster) throws Exception {
