@@ -163,7 +163,34 @@ public final class LocalPlatform {
             out.println(e.getMessage());
             return 2;
         }
+        String missing = missingForLocalRun(config);
+        if (missing != null) {
+            out.println(
+                    "Invalid configuration "
+                            + options.config().toAbsolutePath().normalize()
+                            + " for the local platform: "
+                            + missing);
+            return 2;
+        }
         return new LocalPlatform().runAll(options, config, out);
+    }
+
+    /** What the local run needs beyond a valid configuration, or null when it has it all. */
+    static String missingForLocalRun(TidelineConfig config) {
+        if (!config.syncs().containsKey(SYNC)) {
+            return "syncs." + SYNC + ": required, the run syncs marts.customer_360 with it";
+        }
+        String destination = config.syncs().get(SYNC).destination();
+        DestinationConfig d = config.destinations().get(destination);
+        if (d == null || d.token() == null) {
+            return "destinations." + destination + ".token: required, the SaaS emulator takes it";
+        }
+        if (config.sources().events().topic() == null
+                || config.sources().orders().folder() == null) {
+            return "sources.events.topic and sources.orders.folder: required, the generated data"
+                    + " goes there";
+        }
+        return null;
     }
 
     private int runAll(Options options, TidelineConfig config, PrintStream out) {
@@ -177,7 +204,8 @@ public final class LocalPlatform {
         Runtime.getRuntime().addShutdownHook(hook);
         boolean ok = false;
         try {
-            DestinationConfig hubspot = config.destinations().get("hubspot");
+            DestinationConfig hubspot =
+                    config.destinations().get(config.syncs().get(SYNC).destination());
             emulator =
                     SaasEmulator.start(
                             EmulatorOptions.defaults(hubspot.token().reveal())

@@ -137,6 +137,16 @@ class LocalPlatformIT {
     }
 
     @Test
+    void aConfigurationWithoutTheSyncSaysWhatIsMissing() throws Exception {
+        Path config = dir.resolve("nosync.yaml");
+        Files.writeString(config, "catalog:\n  warehouse: w\n");
+        Run run = run("--config", config.toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.output())
+                .contains(config.toString(), "syncs.customers-to-hubspot: required");
+    }
+
+    @Test
     void aBadOptionExitsTwoWithUsage() {
         Run run = run("--events", "many");
         assertThat(run.exitCode()).isEqualTo(2);
