@@ -198,14 +198,9 @@ public final class SmokePipeline {
 
     /** Parses one smoke record into the table's row layout. */
     private static final class ParseJson implements MapFunction<String, RowData> {
-        private transient ObjectMapper mapper;
-
         @Override
         public RowData map(String json) throws Exception {
-            if (mapper == null) {
-                mapper = new ObjectMapper();
-            }
-            JsonNode n = mapper.readTree(json);
+            JsonNode n = MAPPER.readTree(json);
             return GenericRowData.of(
                     n.get("id").asLong(),
                     StringData.fromString(n.get("kind").asText()),

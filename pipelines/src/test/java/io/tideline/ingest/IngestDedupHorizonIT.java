@@ -7,6 +7,7 @@ import static io.tideline.ingest.IngestFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideline.config.TidelineConfig;
+import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.time.Duration;
@@ -56,13 +57,13 @@ class IngestDedupHorizonIT {
         try (KafkaProducer<byte[], byte[]> p = producer(config)) {
             send(p, topic, 0, t0.plusSeconds(1), e1);
             send(p, topic, 0, t0.plusSeconds(2), e1); // within the horizon: a duplicate
-            Poll.until(
+            Await.until(
                     "e1 committed",
                     Duration.ofSeconds(60),
                     () -> count(config, IngestTables.EVENTS) == 1);
             Instant committed = Instant.now();
             // Wait until the horizon has passed since the id was stored.
-            Poll.until(
+            Await.until(
                     "the dedup horizon to pass",
                     Duration.ofSeconds(30),
                     () -> Instant.now().isAfter(committed.plusSeconds(4)));
@@ -73,7 +74,7 @@ class IngestDedupHorizonIT {
                     0,
                     t0.plusSeconds(31),
                     event("e2", "signup", "2", t0.toString()).toString());
-            Poll.until(
+            Await.until(
                     "the re-delivery committed",
                     Duration.ofSeconds(60),
                     () -> {

@@ -7,6 +7,7 @@ import static io.tideline.ingest.IngestFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideline.config.TidelineConfig;
+import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.io.IOException;
@@ -177,7 +178,7 @@ class IngestFailureIT {
                 long expected = distinct.size();
                 long expectedOrders = 10L * chunks;
                 long expectedCustomers = 5L * chunks;
-                Poll.until(
+                Await.until(
                         "chunk " + chunk + " committed",
                         Duration.ofSeconds(60),
                         () ->

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideline.config.TidelineConfig;
+import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.nio.file.Files;
@@ -128,7 +129,7 @@ class IngestModesIT {
                 new IngestJob(streaming, parts.flink(streaming)).startStreaming();
         IngestSummary streamed;
         try {
-            Poll.until(
+            Await.until(
                     "phase 1 in the tables",
                     Duration.ofSeconds(90),
                     () ->
@@ -197,7 +198,7 @@ class IngestModesIT {
                 upsertCustomer(
                         db, 3, "carol@example.com", "Carol", "GBR", "free", T0.minusSeconds(5));
             }
-            Poll.until(
+            Await.until(
                     "phase 2 in the tables",
                     Duration.ofSeconds(90),
                     () -> {
@@ -216,7 +217,7 @@ class IngestModesIT {
             // The metrics, as a dashboard reads them: the counts and the last commit's age.
             FlinkRestMetrics metrics = new FlinkRestMetrics(parts.flink(streaming));
             JobID job = running.client().getJobID();
-            Poll.until(
+            Await.until(
                     "the metrics through Flink's REST API",
                     Duration.ofSeconds(60),
                     () ->
@@ -227,7 +228,7 @@ class IngestModesIT {
                                     && metrics.sum(job, "tideline.source.events.duplicates") == 2
                                     && metrics.sum(job, "tideline.source.orders.read") == 8);
             // The gauge is sampled by the REST metric fetcher: wait for a sample after a commit.
-            Poll.until(
+            Await.until(
                     "the age of the last events commit",
                     Duration.ofSeconds(60),
                     () -> {
