@@ -45,10 +45,11 @@ customer_orders AS (
 customer_events AS (
   SELECT
     customer_id,
-    COUNT(*) FILTER (
+    -- Distinct event ids: a STREAMING read of the change log can see an event twice.
+    COUNT(DISTINCT event_id) FILTER (
       WHERE event_time > CAST('${AS_OF}' AS TIMESTAMP_LTZ(6)) - INTERVAL '7' DAY
         AND event_time <= CAST('${AS_OF}' AS TIMESTAMP_LTZ(6))) AS events_7d,
-    COUNT(*) FILTER (
+    COUNT(DISTINCT event_id) FILTER (
       WHERE event_time > CAST('${AS_OF}' AS TIMESTAMP_LTZ(6)) - INTERVAL '30' DAY
         AND event_time <= CAST('${AS_OF}' AS TIMESTAMP_LTZ(6))) AS events_30d,
     COUNT(DISTINCT CAST(event_time AS DATE)) FILTER (

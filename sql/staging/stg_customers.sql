@@ -13,7 +13,7 @@ FROM (
     *,
     ROW_NUMBER() OVER (
       PARTITION BY id ORDER BY updated_at DESC, ingestion_time DESC) AS version_rank
-  FROM `raw`.customers
+  FROM src_customers
   WHERE id IS NOT NULL
 )
 WHERE version_rank = 1;

@@ -13,7 +13,7 @@ FROM (
     *,
     ROW_NUMBER() OVER (
       PARTITION BY order_id ORDER BY updated_at DESC, ingestion_time DESC) AS version_rank
-  FROM `raw`.orders
+  FROM src_orders
   WHERE order_id IS NOT NULL
 )
 WHERE version_rank = 1;

@@ -233,7 +233,7 @@ public final class IngestJob {
                 .tableLoader(TableLoader.fromCatalog(catalog, IngestTables.LATE_EVENTS))
                 .uidPrefix("late-events-sink")
                 .append();
-        DataStream<RowData> firsts =
+        SingleOutputStreamOperator<RowData> firsts =
                 onTime.keyBy(
                                 row -> row.getString(IngestTables.Events.EVENT_ID).toString(),
                                 Types.STRING)
@@ -246,6 +246,11 @@ public final class IngestJob {
                         .uid("events-dedup")
                         .name("events: dedup");
         upsert(firsts, catalog, IngestTables.EVENTS, "event_id", "events-sink");
+        changelog(
+                firsts.getSideOutput(FirstDeliveryWins.FIRST_DELIVERIES),
+                catalog,
+                IngestTables.EVENTS_CHANGELOG,
+                "events-changelog-sink");
         return valid.getSideOutput(ValidateRecords.QUARANTINE);
     }
 
@@ -290,6 +295,7 @@ public final class IngestJob {
                         .uid("orders-latest")
                         .name("orders: latest version");
         upsert(latest, catalog, IngestTables.ORDERS, "order_id", "orders-sink");
+        changelog(latest, catalog, IngestTables.ORDERS_CHANGELOG, "orders-changelog-sink");
         return valid.getSideOutput(ValidateRecords.QUARANTINE);
     }
 
@@ -327,6 +333,7 @@ public final class IngestJob {
                         .uid("customers-latest")
                         .name("customers: latest version");
         upsert(latest, catalog, IngestTables.CUSTOMERS, "id", "customers-sink");
+        changelog(latest, catalog, IngestTables.CUSTOMERS_CHANGELOG, "customers-changelog-sink");
         return valid.getSideOutput(ValidateRecords.QUARANTINE);
     }
 
@@ -340,6 +347,21 @@ public final class IngestJob {
                 .tableLoader(TableLoader.fromCatalog(catalog, table))
                 .upsert(true)
                 .equalityFieldColumns(List.of(key))
+                .uidPrefix(uidPrefix)
+                .append();
+    }
+
+    /**
+     * Appends every version a keyed table takes to its change log ({@code raw.*_changelog}), which
+     * Iceberg's streaming source can follow (it cannot follow upserts).
+     */
+    private static void changelog(
+            DataStream<RowData> rows,
+            CatalogLoader catalog,
+            TableIdentifier table,
+            String uidPrefix) {
+        FlinkSink.forRowData(rows)
+                .tableLoader(TableLoader.fromCatalog(catalog, table))
                 .uidPrefix(uidPrefix)
                 .append();
     }

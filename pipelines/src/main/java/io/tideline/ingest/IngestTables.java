@@ -38,6 +38,20 @@ public final class IngestTables {
     public static final TableIdentifier QUARANTINE = TableIdentifier.of(NAMESPACE, "quarantine");
     public static final TableIdentifier LATE_EVENTS = TableIdentifier.of(NAMESPACE, "late_events");
 
+    /**
+     * The change logs of the three keyed tables: append-only, one row per version the keyed table
+     * took (for events, one row per event id first delivered). The keyed tables are written as
+     * upserts, with equality deletes, and Iceberg's streaming source reads appended files only, so
+     * a continuous reader (the STREAMING SQL layer) follows these instead.
+     */
+    public static final TableIdentifier EVENTS_CHANGELOG =
+            TableIdentifier.of(NAMESPACE, "events_changelog");
+
+    public static final TableIdentifier ORDERS_CHANGELOG =
+            TableIdentifier.of(NAMESPACE, "orders_changelog");
+    public static final TableIdentifier CUSTOMERS_CHANGELOG =
+            TableIdentifier.of(NAMESPACE, "customers_changelog");
+
     private static final Types.DecimalType MONEY = Types.DecimalType.of(18, 2);
     private static final Types.TimestampType TIMESTAMPTZ = Types.TimestampType.withZone();
 
@@ -189,7 +203,15 @@ public final class IngestTables {
                 LATE_EVENTS, LATE_EVENTS_SCHEMA,
                 ORDERS, ORDERS_SCHEMA,
                 CUSTOMERS, CUSTOMERS_SCHEMA,
-                QUARANTINE, QUARANTINE_SCHEMA);
+                QUARANTINE, QUARANTINE_SCHEMA,
+                EVENTS_CHANGELOG, changelog(EVENTS_SCHEMA),
+                ORDERS_CHANGELOG, changelog(ORDERS_SCHEMA),
+                CUSTOMERS_CHANGELOG, changelog(CUSTOMERS_SCHEMA));
+    }
+
+    /** A keyed table's columns without its identifier fields: the schema of its change log. */
+    private static Schema changelog(Schema keyed) {
+        return new Schema(keyed.columns());
     }
 
     /** Creates the {@code raw} namespace and every table that does not exist yet. */

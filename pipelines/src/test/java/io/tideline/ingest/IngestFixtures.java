@@ -42,9 +42,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Inputs for ingestion tests (events, drop files, customers) and reading the tables back. */
-final class IngestFixtures {
+public final class IngestFixtures {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private IngestFixtures() {}
 
@@ -53,14 +53,14 @@ final class IngestFixtures {
      *
      * @param warehouse the warehouse folder name, relative to the test's folder
      */
-    static TidelineConfig config(TestParts parts, String warehouse, String sourcesYaml) {
+    public static TidelineConfig config(TestParts parts, String warehouse, String sourcesYaml) {
         String yaml =
                 parts.configYaml(sourcesYaml)
                         .replace("  warehouse: warehouse\n", "  warehouse: " + warehouse + "\n");
         return new ConfigLoader(System::getenv).parse(yaml, "test-config.yaml", parts.dir());
     }
 
-    static KafkaProducer<byte[], byte[]> producer(TidelineConfig config) {
+    public static KafkaProducer<byte[], byte[]> producer(TidelineConfig config) {
         Properties props = config.kafka().clientProperties();
         props.put("enable.idempotence", "true");
         props.put("acks", "all");
@@ -68,7 +68,7 @@ final class IngestFixtures {
     }
 
     /** Sends one value to a partition with an explicit record timestamp (the ingestion time). */
-    static void send(
+    public static void send(
             KafkaProducer<byte[], byte[]> producer,
             String topic,
             int partition,
@@ -79,7 +79,7 @@ final class IngestFixtures {
                 .get();
     }
 
-    static void send(
+    public static void send(
             KafkaProducer<byte[], byte[]> producer,
             String topic,
             int partition,
@@ -90,7 +90,7 @@ final class IngestFixtures {
     }
 
     /** A valid event as JSON text. */
-    static ObjectNode event(String id, String type, String customer, Object occurredAt) {
+    public static ObjectNode event(String id, String type, String customer, Object occurredAt) {
         ObjectNode o = JSON.createObjectNode();
         o.put("event_id", id);
         o.put("event_type", type);
@@ -107,12 +107,12 @@ final class IngestFixtures {
      * Drops a file the way a producer should: written under a temporary name, its modification time
      * set, then renamed (atomic on one file system).
      */
-    static Path drop(Path folder, String name, String content, Instant modified)
+    public static Path drop(Path folder, String name, String content, Instant modified)
             throws IOException {
         return drop(folder, name, content.getBytes(StandardCharsets.UTF_8), modified);
     }
 
-    static Path drop(Path folder, String name, byte[] content, Instant modified)
+    public static Path drop(Path folder, String name, byte[] content, Instant modified)
             throws IOException {
         Files.createDirectories(folder);
         Path tmp = folder.resolve("." + name + ".inprogress");
@@ -124,13 +124,13 @@ final class IngestFixtures {
         return target;
     }
 
-    static void createCustomers(Connection c) throws SQLException {
+    public static void createCustomers(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(CustomersSource.DDL);
         }
     }
 
-    static void upsertCustomer(
+    public static void upsertCustomer(
             Connection c,
             long id,
             String email,
@@ -158,7 +158,7 @@ final class IngestFixtures {
     }
 
     /** Every row of a table, each as column name to value (as text), deletes applied. */
-    static List<Map<String, String>> rows(TidelineConfig config, TableIdentifier id)
+    public static List<Map<String, String>> rows(TidelineConfig config, TableIdentifier id)
             throws IOException {
         Catalog catalog = IcebergCatalogs.open(config);
         Table table = catalog.loadTable(id);
@@ -176,7 +176,7 @@ final class IngestFixtures {
         return out;
     }
 
-    static long count(TidelineConfig config, TableIdentifier id) throws IOException {
+    public static long count(TidelineConfig config, TableIdentifier id) throws IOException {
         return rows(config, id).size();
     }
 

@@ -14,10 +14,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.iceberg.DataFile;
-import org.apache.iceberg.DataFiles;
-import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
@@ -25,18 +21,18 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.GenericAppenderFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.io.FileAppender;
-import org.apache.iceberg.io.OutputFile;
 import org.apache.iceberg.types.Types;
 
 /**
  * The raw tables of the README's contract ({@code raw.events}, {@code raw.orders}, {@code
- * raw.customers}), created and filled with the Iceberg Java API, for tests and the benchmark.
+ * raw.customers}) and their change logs ({@code raw.*_changelog}, what the STREAMING sources read),
+ * created and filled with the Iceberg Java API, for tests and the benchmark. Rows appended to a raw
+ * table go to its change log too, as ingestion does; the test tables are plain appends, so they may
+ * hold several versions of a key (the staging views pick the latest).
  */
 public final class RawTables {
 
@@ -103,6 +99,9 @@ public final class RawTables {
         create(EVENTS, EVENTS_SCHEMA);
         create(ORDERS, ORDERS_SCHEMA);
         create(CUSTOMERS, CUSTOMERS_SCHEMA);
+        create(changelog(EVENTS), EVENTS_SCHEMA);
+        create(changelog(ORDERS), ORDERS_SCHEMA);
+        create(changelog(CUSTOMERS), CUSTOMERS_SCHEMA);
         return this;
     }
 
@@ -189,35 +188,24 @@ public final class RawTables {
         return amount == null ? null : new BigDecimal(amount).setScale(2);
     }
 
-    /** Appends the records as one Parquet file, in one snapshot. */
+    /** A raw table's change log. */
+    public static TableIdentifier changelog(TableIdentifier raw) {
+        return TableIdentifier.of(raw.namespace(), raw.name() + "_changelog");
+    }
+
+    /**
+     * Appends the records as one Parquet file, in one snapshot; to a raw table's change log too.
+     */
     public void append(TableIdentifier id, List<Record> records) {
         append(catalog.loadTable(id), records.iterator());
+        if (List.of(EVENTS, ORDERS, CUSTOMERS).contains(id)) {
+            append(catalog.loadTable(changelog(id)), records.iterator());
+        }
     }
 
     /** Appends the records of an iterator as one Parquet file, in one snapshot. */
     public static void append(Table table, Iterator<Record> records) {
-        GenericAppenderFactory factory = new GenericAppenderFactory(table.schema());
-        OutputFile out =
-                table.io()
-                        .newOutputFile(
-                                table.locationProvider()
-                                        .newDataLocation(UUID.randomUUID() + ".parquet"));
-        FileAppender<Record> appender = factory.newAppender(out, FileFormat.PARQUET);
-        try (appender) {
-            while (records.hasNext()) {
-                appender.add(records.next());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        DataFile file =
-                DataFiles.builder(PartitionSpec.unpartitioned())
-                        .withPath(out.location())
-                        .withFileSizeInBytes(appender.length())
-                        .withMetrics(appender.metrics())
-                        .withFormat(FileFormat.PARQUET)
-                        .build();
-        table.newAppend().appendFile(file).commit();
+        IcebergAppends.append(table, records);
     }
 
     /** Every row of a table, as Iceberg records. */

@@ -5,6 +5,7 @@ package io.tideline.ingest.dedup;
 
 import static io.tideline.ingest.IngestTables.Events.*;
 
+import io.tideline.ingest.IngestTables;
 import io.tideline.ingest.metrics.Bucket;
 import io.tideline.ingest.metrics.CommitAgeGauge;
 import io.tideline.ingest.metrics.RunCounters;
@@ -21,6 +22,7 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.apache.iceberg.flink.TableLoader;
 
 /**
@@ -30,11 +32,19 @@ import org.apache.iceberg.flink.TableLoader;
  * by (ingestion time, source position). When a duplicate turns out earlier than the kept one (as
  * can happen in BATCH, where input is sorted by key and event time) it is emitted again and the
  * upsert sink replaces the row, so both modes keep the same row.
+ *
+ * <p>Each event id's first delivery also goes to the side output {@link #FIRST_DELIVERIES}, the
+ * append-only change log of {@code raw.events}: a later re-emission changes only the lineage
+ * columns, so the change log holds one row per event id within the horizon.
  */
 public final class FirstDeliveryWins extends KeyedProcessFunction<String, RowData, RowData>
         implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
+
+    /** The first delivery of each event id, for {@code raw.events_changelog}. */
+    public static final OutputTag<RowData> FIRST_DELIVERIES =
+            new OutputTag<>("first-deliveries", IngestTables.rowType(IngestTables.EVENTS_SCHEMA));
 
     private final Duration horizon;
     private final boolean expire;
@@ -90,6 +100,7 @@ public final class FirstDeliveryWins extends KeyedProcessFunction<String, RowDat
             counters.inc(Bucket.ACCEPTED);
             kept.update(Tuple2.of(ingestion, position));
             out.collect(event);
+            ctx.output(FIRST_DELIVERIES, event);
             return;
         }
         counters.inc(Bucket.DUPLICATES);
