@@ -11,48 +11,69 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One client-side {@link RateLimiter} per API account, shared by every sync that delivers to it.
+ * One client-side rate limit per API account, shared by every sync that delivers to it: a pacer and
+ * a guard.
  *
- * <p>Permits are spread evenly, one per cycle, never granted in a burst: the APIs count in rolling
- * windows (HubSpot's {@code TEN_SECONDLY_ROLLING}), and a fixed-window limiter can send twice the
- * limit across a window boundary. With one permit per cycle, any window of length {@code per} holds
- * at most {@code per / cycle + 1} permits.
+ * <ul>
+ *   <li>The <b>pacer</b>, a Resilience4j {@link RateLimiter}, spreads permits evenly, one every
+ *       {@code per / requests} (exactly the limit's rate), never in a burst: the APIs count in
+ *       rolling windows (HubSpot's {@code TEN_SECONDLY_ROLLING}), and a fixed-window limiter can
+ *       send twice the limit across a window boundary.
+ *   <li>The <b>guard</b>, a {@link RollingWindow}, is what makes the limit exact. The API counts
+ *       arrivals, not permits, and calls paced apart can still arrive together (a new connection, a
+ *       pause of the process); the guard lets a call start only when fewer than {@code requests}
+ *       calls are in flight or ended within the last {@code per}, which keeps every window of the
+ *       server's at or under the limit by construction (the proof is in {@link RollingWindow}).
+ * </ul>
  *
- * <p>The API counts arrivals, not permits: calls that got their permits in successive cycles can
- * arrive together (a new connection, a pause of the process), so the cycle keeps a headroom of the
- * calls that can be in flight at once plus the one granted as they land: {@code cycle = per /
- * (requests - concurrency - 1)} (at least half the limit is used). 100 requests/s with 4 calls in
- * flight sends at most 95 per second.
+ * <p>No headroom is kept for the calls in flight: the pacer runs at the limit and the guard holds a
+ * call back only when the window really is full.
  */
 public final class AccountLimiters {
 
-    private static final Map<String, RateLimiter> LIMITERS = new ConcurrentHashMap<>();
+    /**
+     * A rate limit as applied: every call takes a permit of the pacer, then a ticket of the guard,
+     * which it releases when it ends.
+     */
+    public record Limit(RateLimiter pacer, RollingWindow guard) {}
+
+    private static final Map<String, Limit> LIMITS = new ConcurrentHashMap<>();
 
     private AccountLimiters() {}
 
-    /** The limiter of an account; the first caller's limit sets it. */
-    public static RateLimiter forAccount(String account, RateLimitConfig limit, int inFlight) {
-        String key = account + "@" + limit.requests() + "/" + limit.per().toMillis();
-        return LIMITERS.computeIfAbsent(key, k -> create(k, limit, inFlight));
+    /** The limit of an account, shared by every sync to it. */
+    public static Limit forAccount(String account, RateLimitConfig limit) {
+        return LIMITS.computeIfAbsent(key("account", account, limit), k -> create(k, limit));
     }
 
-    /** A limiter of its own (a sync's cap under its account's limit). */
-    public static RateLimiter create(String name, RateLimitConfig limit, int inFlight) {
-        return RateLimiter.of(
-                name,
-                RateLimiterConfig.custom()
-                        .limitForPeriod(1)
-                        .limitRefreshPeriod(cycle(limit, inFlight))
-                        .timeoutDuration(Duration.ofHours(1))
-                        .build());
+    /**
+     * A sync's own cap under its account's limit, shared by the sync's runs (so that one run's last
+     * calls count against the next run's first).
+     */
+    public static Limit forSync(String sync, RateLimitConfig limit) {
+        return LIMITS.computeIfAbsent(key("sync", sync, limit), k -> create(k, limit));
     }
 
-    /** The time between two permits. */
-    public static Duration cycle(RateLimitConfig limit, int inFlight) {
-        long perNanos = limit.per().toNanos();
-        int r = limit.requests();
-        long permits = Math.max((r + 1) / 2, r - inFlight - 1);
-        long cycle = permits <= 1 ? perNanos : perNanos / permits;
+    private static String key(String kind, String name, RateLimitConfig limit) {
+        return kind + ":" + name + "@" + limit.requests() + "/" + limit.per().toNanos() + "ns";
+    }
+
+    /** A limit of its own, shared with nobody. */
+    public static Limit create(String name, RateLimitConfig limit) {
+        RateLimiter pacer =
+                RateLimiter.of(
+                        name,
+                        RateLimiterConfig.custom()
+                                .limitForPeriod(1)
+                                .limitRefreshPeriod(cycle(limit))
+                                .timeoutDuration(Duration.ofHours(1))
+                                .build());
+        return new Limit(pacer, new RollingWindow(limit.requests(), limit.per()));
+    }
+
+    /** The time between two of the pacer's permits: {@code per / requests}. */
+    public static Duration cycle(RateLimitConfig limit) {
+        long cycle = limit.per().toNanos() / limit.requests();
         return Duration.ofNanos(Math.max(1_000, cycle));
     }
 }

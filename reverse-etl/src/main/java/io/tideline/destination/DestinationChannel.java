@@ -3,6 +3,8 @@
  */
 package io.tideline.destination;
 
+import io.github.resilience4j.bulkhead.ThreadPoolBulkhead;
+import io.github.resilience4j.bulkhead.ThreadPoolBulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -19,10 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -30,10 +30,17 @@ import java.util.function.BooleanSupplier;
  * One sync's way to its destination, with the resilience around each call:
  *
  * <ul>
- *   <li><b>isolation</b>: calls run on the destination's own pool of {@code concurrency} threads (a
- *       bulkhead), so a slow API holds only its own threads, never another destination's;
- *   <li><b>rate limiting</b>: every attempt takes a permit of the account's {@link RateLimiter}
- *       (and of the sync's own, if it has one);
+ *   <li><b>isolation</b>: calls run on the destination's own Resilience4j {@link
+ *       ThreadPoolBulkhead} of {@code concurrency} threads and a bounded queue, shared by every
+ *       sync to it, so a slow API holds only its own threads, never another destination's. {@link
+ *       #submit} waits while the destination already holds {@link #capacity()} batches (running or
+ *       queued), so the bulkhead's queue never overflows;
+ *   <li><b>rate limiting</b>: every attempt takes a permit of the account's pacer (a {@link
+ *       RateLimiter} that spreads calls evenly at the limit's rate) and a ticket of its exact
+ *       rolling-window guard ({@link RollingWindow}), released when the call ends; the sync's own
+ *       cap, if it has one, adds a pacer and a guard of its own ({@link AccountLimiters});
+ *   <li><b>timeouts</b>: each call's exchange runs under the destination's Resilience4j {@code
+ *       TimeLimiter} ({@link HttpCalls#exchange}), cancelled when no answer came in time;
  *   <li><b>retries</b>: 429, 5xx and timeouts are retried with exponential backoff and jitter,
  *       never sooner than the API's {@code Retry-After} or rate-limit reset;
  *   <li><b>circuit breaking</b>: the destination's {@link CircuitBreaker} opens when most recent
@@ -41,16 +48,45 @@ import java.util.function.BooleanSupplier;
  *   <li><b>isolating bad records</b>: a batch the API rejects as a whole (409, 400) is split in
  *       halves until each bad record stands alone and is rejected with the API's reason.
  * </ul>
+ *
+ * <p>Resilience4j creates the bulkhead's threads as non-daemon threads, and they live as long as
+ * the process: a program that used a destination ends with {@code System.exit} (as {@code SyncCli}
+ * does), not by returning from {@code main}.
  */
 public final class DestinationChannel {
 
-    private static final Map<String, ExecutorService> POOLS = new ConcurrentHashMap<>();
+    /** Batches a destination holds at once, running or queued, per thread of its bulkhead. */
+    static final int QUEUED_PER_THREAD = 4;
+
+    private static final Map<String, Lane> LANES = new ConcurrentHashMap<>();
     private static final Map<String, CircuitBreaker> BREAKERS = new ConcurrentHashMap<>();
 
+    /**
+     * A destination's bulkhead, and the slots that keep its queue from overflowing: a batch takes a
+     * slot before it is handed to the bulkhead and gives it back when its work is done. There are
+     * as many slots as the queue holds, so even if every batch holding a slot were still queued the
+     * queue would have room: {@code BulkheadFullException} cannot happen.
+     */
+    private record Lane(ThreadPoolBulkhead bulkhead, Semaphore slots, int capacity) {
+        static Lane of(String name, int concurrency) {
+            int capacity = QUEUED_PER_THREAD * concurrency;
+            ThreadPoolBulkhead bulkhead =
+                    ThreadPoolBulkhead.of(
+                            "dest-" + name,
+                            ThreadPoolBulkheadConfig.custom()
+                                    .maxThreadPoolSize(concurrency)
+                                    .coreThreadPoolSize(concurrency)
+                                    .queueCapacity(capacity)
+                                    .writableStackTraceEnabled(false)
+                                    .build());
+            return new Lane(bulkhead, new Semaphore(capacity, true), capacity);
+        }
+    }
+
     private final Destination destination;
-    private final ExecutorService pool;
-    private final RateLimiter accountLimiter;
-    private final RateLimiter syncLimiter;
+    private final Lane lane;
+    private final AccountLimiters.Limit accountLimit;
+    private final AccountLimiters.Limit syncLimit;
     private final CircuitBreaker breaker;
     private final Retry retry;
     private final AtomicLong calls = new AtomicLong();
@@ -59,7 +95,7 @@ public final class DestinationChannel {
     private final AtomicLong splits = new AtomicLong();
 
     /**
-     * @param name the destination's name (its pool and breaker are shared by every sync to it)
+     * @param name the destination's name (its bulkhead and breaker are shared by every sync to it)
      * @param syncLimit the sync's own cap, or null
      */
     public DestinationChannel(
@@ -69,30 +105,12 @@ public final class DestinationChannel {
             RateLimitConfig syncLimit,
             String syncName) {
         this.destination = destination;
-        this.pool =
-                POOLS.computeIfAbsent(
+        this.lane =
+                LANES.computeIfAbsent(
                         name + "@" + config.url() + "#" + config.concurrency(),
-                        k -> {
-                            AtomicInteger n = new AtomicInteger();
-                            return Executors.newFixedThreadPool(
-                                    config.concurrency(),
-                                    r -> {
-                                        Thread t =
-                                                new Thread(
-                                                        r,
-                                                        "dest-" + name + "-" + n.incrementAndGet());
-                                        t.setDaemon(true);
-                                        return t;
-                                    });
-                        });
-        this.accountLimiter =
-                AccountLimiters.forAccount(
-                        config.accountOr(name), config.rateLimit(), config.concurrency());
-        this.syncLimiter =
-                syncLimit == null
-                        ? null
-                        : AccountLimiters.create(
-                                "sync-" + syncName, syncLimit, config.concurrency());
+                        k -> Lane.of(name, config.concurrency()));
+        this.accountLimit = AccountLimiters.forAccount(config.accountOr(name), config.rateLimit());
+        this.syncLimit = syncLimit == null ? null : AccountLimiters.forSync(syncName, syncLimit);
         this.breaker =
                 BREAKERS.computeIfAbsent(
                         name + "@" + config.url(), k -> CircuitBreaker.of(name, breakerConfig()));
@@ -146,22 +164,54 @@ public final class DestinationChannel {
     }
 
     /**
-     * Delivers one batch on the destination's pool. The future fails with {@link Stopped} when
-     * {@code stop} turned true before the batch went out, with {@link CallException} when the call
-     * failed for good (retries used up, fatal), or with {@link CallNotPermittedException} when the
-     * circuit is open.
+     * The most batches the destination holds at once, running or queued, for all its syncs: {@link
+     * #submit} waits beyond it. A sync that keeps no more than this in flight never waits on
+     * itself.
+     */
+    public int capacity() {
+        return lane.capacity();
+    }
+
+    /**
+     * Delivers one batch on the destination's bulkhead, first waiting while the destination holds
+     * {@link #capacity()} batches already. The future fails with {@link Stopped} when {@code stop}
+     * turned true before the batch went out, with {@link CallException} when the call failed for
+     * good (retries used up, fatal), or with {@link CallNotPermittedException} when the circuit is
+     * open.
+     *
+     * @throws InterruptedException when interrupted while waiting (the batch was not submitted)
      */
     public CompletableFuture<List<RecordOutcome>> submit(
-            Operation op, List<OutboundRecord> batch, BooleanSupplier stop) {
+            Operation op, List<OutboundRecord> batch, BooleanSupplier stop)
+            throws InterruptedException {
+        Semaphore slots = lane.slots();
+        slots.acquire();
         CompletableFuture<List<RecordOutcome>> f = new CompletableFuture<>();
-        pool.execute(
-                () -> {
-                    try {
-                        f.complete(deliver(op, batch, stop));
-                    } catch (Throwable t) {
-                        f.completeExceptionally(t);
-                    }
-                });
+        try {
+            lane.bulkhead()
+                    .submit(
+                            () -> {
+                                List<RecordOutcome> outcomes = null;
+                                Throwable error = null;
+                                try {
+                                    outcomes = deliver(op, batch, stop);
+                                } catch (Throwable t) {
+                                    error = t;
+                                } finally {
+                                    // before the future completes: its sync may submit again
+                                    slots.release();
+                                }
+                                if (error != null) {
+                                    f.completeExceptionally(error);
+                                } else {
+                                    f.complete(outcomes);
+                                }
+                            });
+        } catch (RuntimeException e) {
+            // BulkheadFullException cannot happen (see Lane); never keep a slot if it does
+            slots.release();
+            f.completeExceptionally(e);
+        }
         return f;
     }
 
@@ -191,18 +241,35 @@ public final class DestinationChannel {
                     if (stop.getAsBoolean()) {
                         throw new Stopped();
                     }
-                    RateLimiter.waitForPermission(accountLimiter);
-                    if (syncLimiter != null) {
-                        RateLimiter.waitForPermission(syncLimiter);
+                    // the pacers spread the calls evenly; the guards make the limits exact
+                    RateLimiter.waitForPermission(accountLimit.pacer());
+                    if (syncLimit != null) {
+                        RateLimiter.waitForPermission(syncLimit.pacer());
                     }
-                    calls.incrementAndGet();
+                    if (stop.getAsBoolean()) {
+                        throw new Stopped();
+                    }
+                    // the account's guard is shared by every sync: take it last, hold it least
+                    RollingWindow.Ticket syncTicket =
+                            syncLimit == null ? null : syncLimit.guard().acquire();
                     try {
-                        return breaker.executeCallable(() -> destination.send(op, batch));
-                    } catch (CallException.Retryable e) {
-                        if (e.throttled()) {
-                            throttled.incrementAndGet();
+                        RollingWindow.Ticket ticket = accountLimit.guard().acquire();
+                        try {
+                            calls.incrementAndGet();
+                            return breaker.executeCallable(() -> destination.send(op, batch));
+                        } catch (CallException.Retryable e) {
+                            if (e.throttled()) {
+                                throttled.incrementAndGet();
+                            }
+                            throw e;
+                        } finally {
+                            // the call has ended (answer, timeout or transport error)
+                            accountLimit.guard().release(ticket);
                         }
-                        throw e;
+                    } finally {
+                        if (syncTicket != null) {
+                            syncLimit.guard().release(syncTicket);
+                        }
                     }
                 });
     }

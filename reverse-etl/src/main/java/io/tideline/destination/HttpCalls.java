@@ -3,24 +3,37 @@
  */
 package io.tideline.destination;
 
+import io.github.resilience4j.timelimiter.TimeLimiter;
+import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** The HTTP plumbing every destination shares: one exchange, and how its failure is classified. */
+/**
+ * The HTTP plumbing every destination shares: one exchange, and how its failure is classified.
+ *
+ * <p>Every exchange runs under the destination's Resilience4j {@link TimeLimiter}: the request is
+ * sent with {@link HttpClient#sendAsync}, and when no answer came within the destination's call
+ * timeout the exchange is cancelled ({@code cancelRunningFuture}: the client aborts it and drops
+ * its connection) and the call fails as {@link CallException.Retryable}. The client keeps its own
+ * connect timeout as well.
+ */
 public final class HttpCalls {
 
     private HttpCalls() {}
 
-    /** A client for one destination; every request carries its own timeout as well. */
+    /** A client for one destination, with its connect timeout. */
     public static HttpClient client(Duration connectTimeout) {
         return HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
@@ -29,18 +42,46 @@ public final class HttpCalls {
     }
 
     /**
-     * Sends a request. A transport failure or a timeout is {@link CallException.Retryable}; the
-     * answer is returned whatever its status.
+     * The time limit of a destination's calls: {@code timeout} from sending the request to the
+     * whole answer; the exchange is cancelled when it runs out.
      */
-    public static HttpResponse<String> exchange(HttpClient client, HttpRequest request)
-            throws CallException {
+    public static TimeLimiter timeLimiter(String name, Duration timeout) {
+        return TimeLimiter.of(
+                name,
+                TimeLimiterConfig.custom()
+                        .timeoutDuration(timeout)
+                        .cancelRunningFuture(true)
+                        .build());
+    }
+
+    /**
+     * Sends a request and waits for its answer, at most the time limit's {@code timeoutDuration}. A
+     * transport failure or a timeout is {@link CallException.Retryable}; the answer is returned
+     * whatever its status. When this returns or throws, the call is over for the caller: answered,
+     * failed, or cancelled on its timeout (the caller releases its rate-limit ticket then).
+     */
+    public static HttpResponse<String> exchange(
+            HttpClient client, TimeLimiter timeLimiter, HttpRequest request) throws CallException {
+        AtomicReference<CompletableFuture<HttpResponse<String>>> sent = new AtomicReference<>();
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
+            return timeLimiter.executeFutureSupplier(
+                    () -> {
+                        sent.set(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+                        return sent.get();
+                    });
+        } catch (TimeoutException e) {
+            // the time limiter has cancelled the exchange
             throw new CallException.Retryable(
                     0,
-                    "no answer within "
-                            + request.timeout().map(Duration::toString).orElse("the timeout"),
+                    "no answer within " + timeLimiter.getTimeLimiterConfig().getTimeoutDuration(),
+                    null);
+        } catch (HttpConnectTimeoutException e) {
+            throw new CallException.Retryable(
+                    0,
+                    "no connection within "
+                            + client.connectTimeout()
+                                    .map(Duration::toString)
+                                    .orElse("the connect timeout"),
                     null);
         } catch (IOException e) {
             throw new CallException.Retryable(
@@ -48,8 +89,19 @@ public final class HttpCalls {
                     "transport error: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
                     null);
         } catch (InterruptedException e) {
+            CompletableFuture<HttpResponse<String>> f = sent.get();
+            if (f != null) {
+                f.cancel(true);
+            }
             Thread.currentThread().interrupt();
             throw new CallException.Fatal(0, "interrupted");
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CallException.Retryable(
+                    0,
+                    "transport error: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    null);
         }
     }
 

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the syncs that have a {@code schedule} when they are due: by their cron expression (UTC) or
  * every interval (the first run at start). Each run has its own thread and each destination its own
- * call pool, so a slow destination delays only its own syncs.
+ * bulkhead (threads and queue), so a slow destination delays only its own syncs.
  *
  * <p>A sync never runs twice at once: within this process a due sync whose previous run is still
  * going is skipped, and across processes the run takes the sync's PostgreSQL lock. Either way the

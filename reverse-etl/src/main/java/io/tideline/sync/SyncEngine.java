@@ -458,33 +458,51 @@ public final class SyncEngine {
 
         private record Landed(List<Planned> batch, List<RecordOutcome> outcomes, Throwable error) {}
 
-        /** Sends every batch; returns why the run stopped early, or null. */
+        /**
+         * Sends every batch; returns why the run stopped early, or null. At most the channel's
+         * {@link DestinationChannel#capacity() capacity} of batches are in flight at once, the next
+         * one going out as one lands: the destination's bulkhead never overflows however many
+         * batches a run has, and once the run stops, the batches not yet submitted are never sent.
+         */
         private String send(Map<Operation, List<Planned>> plan) {
             List<List<Planned>> batches = batches(plan);
             AtomicBoolean stop = new AtomicBoolean();
             LinkedBlockingQueue<Landed> landed = new LinkedBlockingQueue<>();
             List<CompletableFuture<List<RecordOutcome>>> futures = new ArrayList<>();
-            for (List<Planned> batch : batches) {
-                List<OutboundRecord> recs = batch.stream().map(Planned::record).toList();
-                futures.add(
-                        channel.submit(batch.get(0).op(), recs, stop::get)
-                                .whenComplete(
-                                        (outcomes, error) ->
-                                                landed.add(new Landed(batch, outcomes, error))));
-            }
+            int window = channel.capacity();
+            int next = 0;
+            int inFlight = 0;
             String failure = null;
             int saved = 0;
             try {
-                for (int i = 0; i < batches.size(); i++) {
+                while (next < batches.size() || inFlight > 0) {
+                    if (next < batches.size() && stop.get()) {
+                        // never submitted: pending, as the batches that saw the stop in the queue
+                        for (List<Planned> batch : batches.subList(next, batches.size())) {
+                            countPending(batch);
+                        }
+                        next = batches.size();
+                        continue;
+                    }
+                    if (next < batches.size() && inFlight < window) {
+                        List<Planned> batch = batches.get(next++);
+                        List<OutboundRecord> recs = batch.stream().map(Planned::record).toList();
+                        futures.add(
+                                channel.submit(batch.get(0).op(), recs, stop::get)
+                                        .whenComplete(
+                                                (outcomes, error) ->
+                                                        landed.add(
+                                                                new Landed(
+                                                                        batch, outcomes, error))));
+                        inFlight++;
+                        continue;
+                    }
                     Landed l = landed.take();
+                    inFlight--;
                     Throwable error =
                             l.error() instanceof CompletionException c ? c.getCause() : l.error();
                     if (error != null) {
-                        for (Planned p : l.batch()) {
-                            if (p.hash() != null) {
-                                pending++;
-                            }
-                        }
+                        countPending(l.batch());
                         if (!(error instanceof DestinationChannel.Stopped)) {
                             stop.set(true);
                             if (failure == null) {
@@ -518,6 +536,15 @@ public final class SyncEngine {
                 throw e;
             }
             return failure;
+        }
+
+        /** A batch that was not delivered: its rows (not its removals) are pending. */
+        private void countPending(List<Planned> batch) {
+            for (Planned p : batch) {
+                if (p.hash() != null) {
+                    pending++;
+                }
+            }
         }
 
         private String describe(Throwable e) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.tideline.config.DestinationConfig;
 import io.tideline.destination.CallException;
 import io.tideline.destination.Destination;
@@ -38,11 +39,13 @@ public final class HubSpotDestination implements Destination {
 
     private final DestinationConfig config;
     private final HttpClient client;
+    private final TimeLimiter timeLimiter;
     private final String base;
 
     public HubSpotDestination(DestinationConfig config) {
         this.config = config;
         this.client = HttpCalls.client(config.timeout());
+        this.timeLimiter = HttpCalls.timeLimiter("hubspot@" + config.url(), config.timeout());
         String url = config.url().trim();
         this.base =
                 (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
@@ -130,12 +133,11 @@ public final class HubSpotDestination implements Destination {
         }
         HttpRequest request =
                 HttpRequest.newBuilder(URI.create(base + endpoint(op)))
-                        .timeout(config.timeout())
                         .header("Authorization", "Bearer " + config.token().reveal())
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(payload))
                         .build();
-        HttpResponse<String> response = HttpCalls.exchange(client, request);
+        HttpResponse<String> response = HttpCalls.exchange(client, timeLimiter, request);
         if (response.statusCode() == 429) {
             throw throttled(response);
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.tideline.config.DestinationConfig;
 import io.tideline.destination.CallException;
 import io.tideline.destination.Destination;
@@ -38,12 +39,14 @@ public final class SalesforceDestination implements Destination {
 
     private final DestinationConfig config;
     private final HttpClient client;
+    private final TimeLimiter timeLimiter;
     private final String base;
     private volatile String usage;
 
     public SalesforceDestination(DestinationConfig config) {
         this.config = config;
         this.client = HttpCalls.client(config.timeout());
+        this.timeLimiter = HttpCalls.timeLimiter("salesforce@" + config.url(), config.timeout());
         String url = config.url().trim();
         this.base =
                 (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
@@ -138,7 +141,6 @@ public final class SalesforceDestination implements Destination {
         }
         HttpRequest.Builder b =
                 HttpRequest.newBuilder(URI.create(uri(op, sendable)))
-                        .timeout(config.timeout())
                         .header("Authorization", "Bearer " + config.token().reveal())
                         .header("Content-Type", "application/json");
         if (op == Operation.DELETE) {
@@ -153,7 +155,7 @@ public final class SalesforceDestination implements Destination {
                 throw new IllegalStateException(e);
             }
         }
-        HttpResponse<String> response = HttpCalls.exchange(client, b.build());
+        HttpResponse<String> response = HttpCalls.exchange(client, timeLimiter, b.build());
         response.headers().firstValue("Sforce-Limit-Info").ifPresent(v -> usage = v);
         if (response.statusCode() == 403
                 && response.body() != null

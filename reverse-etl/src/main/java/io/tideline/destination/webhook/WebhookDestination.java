@@ -6,6 +6,7 @@ package io.tideline.destination.webhook;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.tideline.config.DestinationConfig;
 import io.tideline.destination.CallException;
 import io.tideline.destination.Destination;
@@ -41,11 +42,13 @@ public final class WebhookDestination implements Destination {
     private final DestinationConfig config;
     private final String syncName;
     private final HttpClient client;
+    private final TimeLimiter timeLimiter;
 
     public WebhookDestination(DestinationConfig config, String syncName) {
         this.config = config;
         this.syncName = syncName;
         this.client = HttpCalls.client(config.timeout());
+        this.timeLimiter = HttpCalls.timeLimiter("webhook@" + config.url(), config.timeout());
     }
 
     @Override
@@ -95,7 +98,6 @@ public final class WebhookDestination implements Destination {
         byte[] body = body(op, records);
         HttpRequest.Builder b =
                 HttpRequest.newBuilder(URI.create(config.url().trim()))
-                        .timeout(config.timeout())
                         .header("Content-Type", "application/json");
         config.headers().forEach(b::header);
         if (config.token() != null) {
@@ -108,7 +110,9 @@ public final class WebhookDestination implements Destination {
         }
         HttpResponse<String> response =
                 HttpCalls.exchange(
-                        client, b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+                        client,
+                        timeLimiter,
+                        b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
         HttpCalls.failIfUnsuccessful(response, HttpCalls.retryAfter(response.headers()));
         List<RecordOutcome> outcomes = new ArrayList<>();
         records.forEach(r -> outcomes.add(RecordOutcome.ok(r.key(), r.key())));
