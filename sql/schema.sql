@@ -62,3 +62,13 @@ CREATE TABLE IF NOT EXISTS quality.violations (
   checked_at TIMESTAMP_LTZ(6),
   violation STRING
 ) WITH ('format-version' = '2');
+
+-- One row per check per round of checks (violations is 0 when the check passed): the history of the
+-- data quality, and what the STREAMING job's quality metrics read (io.tideline.sql.QualityMetrics).
+CREATE TABLE IF NOT EXISTS quality.check_runs (
+  check_name STRING NOT NULL,
+  run_id STRING NOT NULL,
+  `mode` STRING,
+  checked_at TIMESTAMP_LTZ(6),
+  violations BIGINT
+) WITH ('format-version' = '2');

@@ -40,10 +40,14 @@ public record MaintenanceConfig(
                     "raw.customers",
                     "raw.quarantine",
                     "raw.late_events",
+                    "raw.events_changelog",
+                    "raw.orders_changelog",
+                    "raw.customers_changelog",
                     "marts.customer_360",
                     "marts.daily_revenue",
                     "marts.funnel_hourly",
-                    "quality.violations");
+                    "quality.violations",
+                    "quality.check_runs");
 
     public MaintenanceConfig {
         tables = tables == null ? DEFAULT_TABLES : List.copyOf(tables);

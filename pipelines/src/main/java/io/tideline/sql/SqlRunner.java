@@ -19,6 +19,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -34,16 +36,19 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
-import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
@@ -274,9 +279,12 @@ public final class SqlRunner {
     public StreamingBuild startStreaming() {
         String runId = runId(RuntimeExecutionMode.STREAMING);
         createServingTables();
-        TableEnvironment tEnv = tableEnvironment(RuntimeExecutionMode.STREAMING, "build");
+        StreamExecutionEnvironment env =
+                FlinkSettings.environment(flink, RuntimeExecutionMode.STREAMING);
+        StreamTableEnvironment tEnv =
+                tableEnvironment(env, RuntimeExecutionMode.STREAMING, "build");
         SqlVariables v = variables();
-        StatementSet set = tEnv.createStatementSet();
+        StreamStatementSet set = tEnv.createStatementSet();
         int inserts =
                 execute(
                         tEnv,
@@ -285,16 +293,19 @@ public final class SqlRunner {
                         scripts(
                                 RuntimeExecutionMode.STREAMING,
                                 buildScripts(RuntimeExecutionMode.STREAMING)));
-        TableResult submitted;
+        JobClient job;
         try {
-            submitted = set.execute();
-        } catch (RuntimeException e) {
+            set.attachAsDataStream();
+            if (sql.checks().enabled()) {
+                QualityMetrics.attach(
+                        env,
+                        IcebergCatalogs.loader(config),
+                        checkFiles().stream().map(SqlRunner::checkName).toList());
+            }
+            job = env.executeAsync(tEnv.getConfig().get(PipelineOptions.NAME));
+        } catch (Exception e) {
             throw SqlRunException.of("the STREAMING build", e, v);
         }
-        JobClient job =
-                submitted
-                        .getJobClient()
-                        .orElseThrow(() -> new IllegalStateException("no job was submitted"));
         LOG.info(
                 "SQL layer STREAMING build {} submitted as job {} ({} INSERT statements)",
                 runId,
@@ -370,7 +381,33 @@ public final class SqlRunner {
         if (!names.isEmpty()) {
             await(set, v, "the checks");
         }
-        return readViolations(runId, names);
+        List<CheckResult> results = readViolations(runId, names);
+        recordRound(runId, mode, checkedAt, results);
+        return results;
+    }
+
+    /**
+     * Appends the round's result per check (violations, 0 when it passed) to {@code
+     * quality.check_runs}, which the STREAMING job's {@link QualityMetrics} expose as metrics.
+     */
+    private void recordRound(
+            String runId, RuntimeExecutionMode mode, String checkedAt, List<CheckResult> results) {
+        Table table = IcebergCatalogs.open(config).loadTable(QualityMetrics.CHECK_RUNS);
+        OffsetDateTime at =
+                LocalDateTime.parse(checkedAt.replace(' ', 'T')).atOffset(ZoneOffset.UTC);
+        List<Record> rows = new ArrayList<>();
+        for (CheckResult r : results) {
+            Record row = GenericRecord.create(table.schema());
+            row.setField("check_name", r.name());
+            row.setField("run_id", runId);
+            row.setField("mode", mode.name());
+            row.setField("checked_at", at);
+            row.setField("violations", r.violations());
+            rows.add(row);
+        }
+        if (!rows.isEmpty()) {
+            IcebergAppends.append(table, rows.iterator());
+        }
     }
 
     /** The rows of each configured mart, as the catalog holds them now. */
@@ -522,12 +559,16 @@ public final class SqlRunner {
     }
 
     private TableEnvironment tableEnvironment(RuntimeExecutionMode mode, String purpose) {
+        return tableEnvironment(FlinkSettings.environment(flink, mode), mode, purpose);
+    }
+
+    private static StreamTableEnvironment tableEnvironment(
+            StreamExecutionEnvironment env, RuntimeExecutionMode mode, String purpose) {
         EnvironmentSettings settings =
                 mode == RuntimeExecutionMode.BATCH
                         ? EnvironmentSettings.inBatchMode()
                         : EnvironmentSettings.inStreamingMode();
-        StreamTableEnvironment tEnv =
-                StreamTableEnvironment.create(FlinkSettings.environment(flink, mode), settings);
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env, settings);
         tEnv.getConfig()
                 .set(
                         "pipeline.name",

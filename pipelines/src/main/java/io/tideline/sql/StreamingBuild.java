@@ -22,9 +22,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running STREAMING build of the SQL layer. It runs the checks on demand ({@link #checkNow()})
- * or on a schedule ({@link #checkEvery(Duration)}); a failing check does not stop the job: it
- * raises the {@link #alerts()} metric (and the per-check {@link #failuresByCheck()} counters) and
- * logs an {@code ALERT} line, and its rows go to {@code quality.violations}.
+ * or on a schedule ({@link #checkEvery(Duration)}); a failing check does not stop the job. Each
+ * round's rows go to {@code quality.violations} and its per-check counts to {@code
+ * quality.check_runs}, which the job itself exposes as Flink metrics ({@link QualityMetrics}:
+ * {@code tideline.quality.failingChecks} and each check's {@code violations}, for the Prometheus
+ * alert rules of {@code deploy/prometheus}); this handle also logs an {@code ALERT} line and keeps
+ * in-process counters ({@link #alerts()}, {@link #failuresByCheck()}).
  */
 public final class StreamingBuild implements AutoCloseable {
 
@@ -101,7 +104,7 @@ public final class StreamingBuild implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** The metric: check failures (and check runs that could not run) so far. */
+    /** Check failures (and rounds that could not run) seen by this handle so far. */
     public long alerts() {
         return alerts.get();
     }

@@ -20,13 +20,13 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 
 /** Reads a running job's metrics through Flink's REST API, as a dashboard or reporter would. */
-final class FlinkRestMetrics {
+public final class FlinkRestMetrics {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     private final String base;
 
-    FlinkRestMetrics(Configuration client) {
+    public FlinkRestMetrics(Configuration client) {
         this.base =
                 "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT);
     }
@@ -40,7 +40,7 @@ final class FlinkRestMetrics {
     }
 
     /** Every metric of the job's vertices whose id ends with {@code suffix}, id to value. */
-    Map<String, String> find(JobID job, String suffix) throws Exception {
+    public Map<String, String> find(JobID job, String suffix) throws Exception {
         Map<String, String> out = new LinkedHashMap<>();
         for (JsonNode v : get("/jobs/" + job).path("vertices")) {
             String vertex = v.path("id").asText();
@@ -64,7 +64,7 @@ final class FlinkRestMetrics {
     }
 
     /** The sum over subtasks of the metrics ending with {@code suffix}. */
-    long sum(JobID job, String suffix) throws Exception {
+    public long sum(JobID job, String suffix) throws Exception {
         return find(job, suffix).values().stream()
                 .mapToLong(v -> (long) Double.parseDouble(v))
                 .sum();

@@ -8,6 +8,7 @@ import static io.tideline.sql.RawTables.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideline.config.TidelineConfig;
+import io.tideline.ingest.FlinkRestMetrics;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.math.BigDecimal;
@@ -170,7 +171,8 @@ class StreamingSqlIT {
                     });
             streamed = allMarts(raw);
 
-            // A failing check does not stop the job: it raises the metric and logs an alert.
+            // A failing check does not stop the job: it raises the job's metric (read by the
+            // alert rules of deploy/prometheus) and logs an alert.
             raw.append(
                     RawTables.EVENTS,
                     List.of(
@@ -190,6 +192,30 @@ class StreamingSqlIT {
             assertThat(build.failuresByCheck())
                     .containsExactly(Map.entry("accepted_values__event_type", 1L));
             assertThat(build.status()).isEqualTo(JobStatus.RUNNING);
+            // The metric is the job's own, so the cluster's reporter (Prometheus) carries it.
+            FlinkRestMetrics metrics = new FlinkRestMetrics(parts.flink(config));
+            Conditions.eventually(
+                    WAIT,
+                    "the STREAMING job's quality metrics show the failing check",
+                    () -> {
+                        assertThat(metrics.sum(build.jobId(), "tideline.quality.failingChecks"))
+                                .isEqualTo(1);
+                        assertThat(
+                                        metrics.sum(
+                                                build.jobId(),
+                                                ".accepted_values__event_type.violations"))
+                                .isEqualTo(1);
+                        assertThat(
+                                        metrics.sum(
+                                                build.jobId(),
+                                                ".unique__customer_360__customer_id.violations"))
+                                .isZero();
+                        assertThat(
+                                        metrics.sum(
+                                                build.jobId(),
+                                                "tideline.quality.lastCheckAgeSeconds"))
+                                .isBetween(0L, 600L);
+                    });
         }
 
         // The same raw data rebuilt in BATCH gives the same marts, row for row.
