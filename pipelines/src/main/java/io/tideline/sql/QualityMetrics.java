@@ -23,6 +23,7 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -134,11 +135,12 @@ public final class QualityMetrics extends RichMapFunction<Long, Long> {
     @Override
     public Long map(Long tick) {
         if (table == null) {
-            catalog.loadCatalog();
-            if (!catalog.loadCatalog().tableExists(CHECK_RUNS)) {
+            Catalog c = catalog.loadCatalog();
+            if (!c.tableExists(CHECK_RUNS)) {
+                // no round of checks has run yet
                 return tick;
             }
-            table = catalog.loadCatalog().loadTable(CHECK_RUNS);
+            table = c.loadTable(CHECK_RUNS);
         }
         table.refresh();
         long fromMicros = ChronoUnit.MICROS.between(Instant.EPOCH, readFrom);
