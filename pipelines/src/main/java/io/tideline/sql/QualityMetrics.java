@@ -66,9 +66,13 @@ public final class QualityMetrics extends RichMapFunction<Long, Long> {
     private final List<String> checks;
     private transient Table table;
     private transient MetricGroup group;
+
+    /** Only the task thread touches it; the gauges read {@link #violations} and newestRound. */
     private transient Map<String, Latest> latest;
+
     private transient Map<String, Long> violations;
     private transient Instant readFrom;
+    private transient volatile Instant newestRound;
 
     /** A check's latest round. */
     private record Latest(Instant at, String runId, long violations) {}
@@ -125,11 +129,8 @@ public final class QualityMetrics extends RichMapFunction<Long, Long> {
     }
 
     private long lastCheckAgeSeconds() {
-        return latest.values().stream()
-                .map(Latest::at)
-                .max(Instant::compareTo)
-                .map(at -> Duration.between(at, Instant.now()).toSeconds())
-                .orElse(-1L);
+        Instant newest = newestRound;
+        return newest == null ? -1L : Duration.between(newest, Instant.now()).toSeconds();
     }
 
     @Override
@@ -168,7 +169,11 @@ public final class QualityMetrics extends RichMapFunction<Long, Long> {
         latest.values().stream()
                 .map(Latest::at)
                 .max(Instant::compareTo)
-                .ifPresent(at -> readFrom = at.minus(Duration.ofHours(1)));
+                .ifPresent(
+                        at -> {
+                            newestRound = at;
+                            readFrom = at.minus(Duration.ofHours(1));
+                        });
         return tick;
     }
 
