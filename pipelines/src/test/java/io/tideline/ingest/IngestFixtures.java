@@ -60,6 +60,31 @@ public final class IngestFixtures {
         return new ConfigLoader(System::getenv).parse(yaml, "test-config.yaml", parts.dir());
     }
 
+    /**
+     * A {@code sources:} section with all three sources: the topic from its earliest offset, the
+     * {@code drops} folder and the customers table polled every 200 ms, a 5 s watermark, 1 h of
+     * allowed lateness.
+     */
+    public static String allSources(String topic, String groupId) {
+        return String.join(
+                "\n",
+                "sources:",
+                "  events:",
+                "    topic: " + topic,
+                "    group-id: " + groupId,
+                "    starting-offsets: earliest",
+                "  orders:",
+                "    folder: drops",
+                "    monitor-interval: 200ms",
+                "  customers:",
+                "    poll-interval: 200ms",
+                "  watermark:",
+                "    out-of-orderness: 5s",
+                "    idleness: 1s",
+                "  allowed-lateness: 1h",
+                "");
+    }
+
     public static KafkaProducer<byte[], byte[]> producer(TidelineConfig config) {
         Properties props = config.kafka().clientProperties();
         props.put("enable.idempotence", "true");

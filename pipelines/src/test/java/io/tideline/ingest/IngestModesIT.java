@@ -48,24 +48,7 @@ class IngestModesIT {
             throws Exception {
         String topic = parts.topic("events");
         parts.kafka().createTopic(topic, 2);
-        String sources =
-                String.join(
-                        "\n",
-                        "sources:",
-                        "  events:",
-                        "    topic: " + topic,
-                        "    group-id: modes-" + parts.id(),
-                        "    starting-offsets: earliest",
-                        "  orders:",
-                        "    folder: drops",
-                        "    monitor-interval: 200ms",
-                        "  customers:",
-                        "    poll-interval: 200ms",
-                        "  watermark:",
-                        "    out-of-orderness: 5s",
-                        "    idleness: 1s",
-                        "  allowed-lateness: 1h",
-                        "");
+        String sources = allSources(topic, "modes-" + parts.id());
         TidelineConfig streaming = config(parts, "warehouse-streaming", sources);
         TidelineConfig batch = config(parts, "warehouse-batch", sources);
         Path drops = parts.dir().resolve("drops");

@@ -54,28 +54,15 @@ class StreamingFromIngestionIT {
                 IngestFixtures.config(
                         parts,
                         "warehouse",
-                        String.join(
-                                "\n",
-                                "sources:",
-                                "  events:",
-                                "    topic: " + topic,
-                                "    group-id: marts-" + parts.id(),
-                                "    starting-offsets: earliest",
-                                "  orders:",
-                                "    folder: drops",
-                                "    monitor-interval: 200ms",
-                                "  customers:",
-                                "    poll-interval: 200ms",
-                                "  watermark:",
-                                "    out-of-orderness: 5s",
-                                "    idleness: 1s",
-                                "  allowed-lateness: 1h",
-                                "sql:",
-                                "  dir: " + SqlLayerIT.SQL_DIR,
-                                "  as-of: 2025-12-10T00:00:00Z",
-                                "  checks:",
-                                "    enabled: false",
-                                ""));
+                        IngestFixtures.allSources(topic, "marts-" + parts.id())
+                                + String.join(
+                                        "\n",
+                                        "sql:",
+                                        "  dir: " + SqlLayerIT.SQL_DIR,
+                                        "  as-of: 2025-12-10T00:00:00Z",
+                                        "  checks:",
+                                        "    enabled: false",
+                                        ""));
         Path drops = parts.dir().resolve("drops");
 
         try (KafkaProducer<byte[], byte[]> p = producer(config);
