@@ -12,6 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.Temporal;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -181,6 +184,14 @@ final class SourceRows {
                 || v instanceof Boolean
                 || v instanceof BigDecimal) {
             return v;
+        }
+        // Timestamps as ISO-8601 with seconds always present (OffsetDateTime.toString drops zero
+        // seconds, "10:00Z", which Salesforce's dateTime fields refuse): instants in UTC.
+        if (v instanceof OffsetDateTime t) {
+            return t.toInstant().toString();
+        }
+        if (v instanceof LocalDateTime t) {
+            return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(t);
         }
         if (v instanceof CharSequence || v instanceof Temporal) {
             return v.toString();
