@@ -14,7 +14,9 @@ import java.util.Map;
 /**
  * One entry of the {@code destinations} section: a SaaS account that syncs deliver to.
  *
- * @param type the API spoken: {@code hubspot}, {@code salesforce} or {@code webhook}
+ * @param type the API spoken: {@code hubspot}, {@code salesforce} (sObject Collections, up to 200
+ *     records per call), {@code salesforce-bulk} (Bulk API 2.0 ingest jobs, up to 10,000 records
+ *     per job: for runs of more than about 2,000 records) or {@code webhook}
  * @param url the API's base URL ({@code https://api.hubapi.com}, the Salesforce instance URL) or,
  *     for a webhook, the full URL to POST to
  * @param token the bearer token (HubSpot private-app token, Salesforce access token, optional for a
@@ -26,13 +28,15 @@ import java.util.Map;
  * @param idProperty the destination field that identifies a record: HubSpot {@code idProperty}
  *     ({@code email}), Salesforce external-id field ({@code Email__c}); for a webhook the key under
  *     which each record's primary key is sent (default {@code key})
- * @param apiVersion the Salesforce REST API version, {@code v60.0} by default
+ * @param apiVersion the Salesforce REST API version, {@code v60.0} by default (both Salesforce
+ *     types)
  * @param headers extra HTTP headers (webhook)
  * @param signingSecret the HMAC-SHA256 key a webhook body is signed with (optional)
  * @param signatureHeader the header carrying {@code sha256=<hex>}, {@code X-Tideline-Signature} by
  *     default
  * @param rateLimit the client-side request rate this account may use
- * @param batchSize records per call, at most the API's own limit (HubSpot 100, Salesforce 200)
+ * @param batchSize records per call, at most the API's own limit (HubSpot 100, Salesforce 200); for
+ *     {@code salesforce-bulk} the records of one Bulk API job, at most 10,000
  * @param timeout the timeout of every call, {@code 30s} by default
  * @param concurrency calls in flight at once to this destination (its bulkhead), 4 by default
  * @param retry retries of throttled and failed calls
@@ -59,6 +63,8 @@ public record DestinationConfig(
     public enum DestinationType {
         HUBSPOT(100),
         SALESFORCE(200),
+        /** Salesforce Bulk API 2.0 ingest: the batch is the records of one job. */
+        SALESFORCE_BULK(10_000),
         WEBHOOK(10_000);
 
         private final int maxBatchSize;
@@ -67,7 +73,12 @@ public record DestinationConfig(
             this.maxBatchSize = maxBatchSize;
         }
 
-        /** The most records the API accepts in one call. */
+        /** Whether this is one of Salesforce's APIs (same instance URL, token and fields). */
+        public boolean isSalesforce() {
+            return this == SALESFORCE || this == SALESFORCE_BULK;
+        }
+
+        /** The most records the API accepts in one call (for Bulk API 2.0: in one job). */
         public int maxBatchSize() {
             return maxBatchSize;
         }
@@ -75,7 +86,7 @@ public record DestinationConfig(
         @JsonValue
         @Override
         public String toString() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
 
         @JsonCreator
@@ -86,7 +97,9 @@ public record DestinationConfig(
                 }
             }
             throw new IllegalArgumentException(
-                    "expected one of [hubspot, salesforce, webhook], got '" + text + "'");
+                    "expected one of [hubspot, salesforce, salesforce-bulk, webhook], got '"
+                            + text
+                            + "'");
         }
     }
 
@@ -101,7 +114,7 @@ public record DestinationConfig(
                 idProperty =
                         switch (type) {
                             case HUBSPOT -> "email";
-                            case SALESFORCE -> null;
+                            case SALESFORCE, SALESFORCE_BULK -> null;
                             case WEBHOOK -> "key";
                         };
             }
@@ -143,7 +156,9 @@ public record DestinationConfig(
 
     void validate(Problems problems) {
         if (type == null) {
-            problems.add("type", "required: expected one of [hubspot, salesforce, webhook]");
+            problems.add(
+                    "type",
+                    "required: expected one of [hubspot, salesforce, salesforce-bulk, webhook]");
             return;
         }
         if (url == null || url.isBlank()) {
@@ -168,13 +183,13 @@ public record DestinationConfig(
             problems.require(
                     object != null && !object.isBlank(),
                     "object",
-                    type == DestinationType.SALESFORCE
+                    type.isSalesforce()
                             ? "required: expected an sObject name such as Contact"
                             : "expected an object type such as contacts");
             problems.require(
                     idProperty != null && !idProperty.isBlank(),
                     "id-property",
-                    type == DestinationType.SALESFORCE
+                    type.isSalesforce()
                             ? "required: expected the external-id field, such as Email__c"
                             : "expected the property that identifies a record, such as email");
         }
@@ -183,22 +198,22 @@ public record DestinationConfig(
                     "batch-size",
                     "expected 1.."
                             + type.maxBatchSize()
-                            + " (the "
-                            + type
-                            + " API's limit per call), got "
+                            + (type == DestinationType.SALESFORCE_BULK
+                                    ? " (the salesforce-bulk API's limit of records per job), got "
+                                    : " (the " + type + " API's limit per call), got ")
                             + batchSize);
         }
         problems.require(
                 !timeout.isNegative() && !timeout.isZero(),
                 "timeout",
                 "expected a positive duration");
-        int maxConcurrency = type == DestinationType.SALESFORCE ? 25 : 64;
+        int maxConcurrency = type.isSalesforce() ? 25 : 64;
         problems.require(
                 concurrency >= 1 && concurrency <= maxConcurrency,
                 "concurrency",
                 "expected 1.."
                         + maxConcurrency
-                        + (type == DestinationType.SALESFORCE
+                        + (type.isSalesforce()
                                 ? " (Salesforce allows 25 concurrent long-running requests)"
                                 : ""));
         rateLimit.validate(problems.at("rate-limit"));

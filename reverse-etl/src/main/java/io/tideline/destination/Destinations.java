@@ -5,6 +5,7 @@ package io.tideline.destination;
 
 import io.tideline.config.DestinationConfig;
 import io.tideline.destination.hubspot.HubSpotDestination;
+import io.tideline.destination.salesforce.SalesforceBulkDestination;
 import io.tideline.destination.salesforce.SalesforceDestination;
 import io.tideline.destination.webhook.WebhookDestination;
 
@@ -17,6 +18,7 @@ public final class Destinations {
         return switch (config.type()) {
             case HUBSPOT -> new HubSpotDestination(config);
             case SALESFORCE -> new SalesforceDestination(config);
+            case SALESFORCE_BULK -> new SalesforceBulkDestination(config);
             case WEBHOOK -> new WebhookDestination(config, syncName);
         };
     }

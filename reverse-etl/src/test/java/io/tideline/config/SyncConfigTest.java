@@ -221,4 +221,54 @@ class SyncConfigTest {
         assertThatThrownBy(() -> load(VALID.replace("url: https://api.hubapi.com", "url: ftp://x")))
                 .hasMessageContaining("destinations.hubspot.url");
     }
+
+    @Test
+    void salesforceBulkTakesUpToTenThousandRecordsPerJob() {
+        String bulk =
+                VALID.replace(
+                        "syncs:\n",
+                        """
+                          sf-bulk:
+                            type: salesforce-bulk
+                            url: https://acme.my.salesforce.com
+                            token: ${env:HUBSPOT_TOKEN}
+                            object: Contact
+                            id-property: Email__c
+                            batch-size: 10000
+                        syncs:
+                        """);
+        DestinationConfig d = load(bulk).destinations().get("sf-bulk");
+        assertThat(d.type()).isEqualTo(DestinationConfig.DestinationType.SALESFORCE_BULK);
+        assertThat(d.type()).hasToString("salesforce-bulk");
+        assertThat(d.batchSize()).isEqualTo(10_000);
+        assertThat(d.apiVersion()).isEqualTo("v60.0");
+        assertThat(
+                        load(bulk.replace("    batch-size: 10000\n", ""))
+                                .destinations()
+                                .get("sf-bulk")
+                                .batchSize())
+                .isEqualTo(10_000);
+        assertThat(problems(bulk.replace("batch-size: 10000", "batch-size: 10001")))
+                .containsExactly(
+                        "destinations.sf-bulk.batch-size: expected 1..10000 (the salesforce-bulk"
+                                + " API's limit of records per job), got 10001");
+        assertThat(problems(bulk.replace("id-property: Email__c", "concurrency: 26")))
+                .anySatisfy(
+                        p ->
+                                assertThat(p)
+                                        .startsWith(
+                                                "destinations.sf-bulk.id-property: required:"
+                                                        + " expected the external-id field"))
+                .anySatisfy(
+                        p ->
+                                assertThat(p)
+                                        .startsWith(
+                                                "destinations.sf-bulk.concurrency: expected"
+                                                        + " 1..25"));
+        assertThat(problems(bulk.replace("type: salesforce-bulk", "type: salesforce_bulk")))
+                .singleElement()
+                .asString()
+                .startsWith("destinations.sf-bulk.type")
+                .contains("salesforce-bulk");
+    }
 }
