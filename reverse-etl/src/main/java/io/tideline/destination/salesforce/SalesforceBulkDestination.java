@@ -127,12 +127,7 @@ public final class SalesforceBulkDestination implements Destination {
         this.client = HttpCalls.client(config.timeout());
         this.timeLimiter =
                 HttpCalls.timeLimiter("salesforce-bulk@" + config.url(), config.timeout());
-        String url = config.url().trim();
-        this.jobs =
-                (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
-                        + "/services/data/"
-                        + config.apiVersion()
-                        + "/jobs/ingest";
+        this.jobs = SalesforceDestination.restApi(config) + "/jobs/ingest";
         this.jobTimeout = config.timeout().multipliedBy(JOB_TIMEOUT_FACTOR);
     }
 

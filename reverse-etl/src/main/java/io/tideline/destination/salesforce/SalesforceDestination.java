@@ -47,12 +47,15 @@ public final class SalesforceDestination implements Destination {
         this.config = config;
         this.client = HttpCalls.client(config.timeout());
         this.timeLimiter = HttpCalls.timeLimiter("salesforce@" + config.url(), config.timeout());
+        this.base = restApi(config) + "/composite/sobjects";
+    }
+
+    /** The instance's REST API root: {@code {url}/services/data/{apiVersion}}. */
+    static String restApi(DestinationConfig config) {
         String url = config.url().trim();
-        this.base =
-                (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
-                        + "/services/data/"
-                        + config.apiVersion()
-                        + "/composite/sobjects";
+        return (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
+                + "/services/data/"
+                + config.apiVersion();
     }
 
     @Override
