@@ -3,24 +3,29 @@
  */
 package io.tideline.emulator;
 
+import static io.tideline.emulator.Wire.JSON;
+import static io.tideline.emulator.Wire.constantTimeEquals;
+import static io.tideline.emulator.Wire.error;
+import static io.tideline.emulator.Wire.sfError;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.tideline.emulator.Wire.Answer;
+import io.tideline.emulator.Wire.Result;
+import io.tideline.emulator.Wire.Text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,40 +35,39 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A local stand-in for the SaaS APIs that syncs deliver to, so that users (and tests) can try a
- * sync safely. It speaks their wire formats and enforces their limits:
+ * sync safely. It speaks their wire formats and enforces their limits; each API lives in its own
+ * class, which says what it speaks:
  *
  * <ul>
- *   <li>HubSpot CRM v3 batch endpoints ({@code POST /crm/v3/objects/{type}/batch/upsert|create|
- *       update|archive}): at most 100 inputs (else 400), 207 with per-record errors, 409 when a
- *       created or updated record's id property already belongs to another object, 429 with the
- *       {@code X-HubSpot-RateLimit-*} headers and a {@code policyName};
- *   <li>Salesforce sObject Collections ({@code PATCH .../composite/sobjects/{SObject}/{ExternalId}}
- *       upsert, {@code POST|PATCH|DELETE .../composite/sobjects}): at most 200 records (else 400),
- *       one result per record in input order, {@code Sforce-Limit-Info} on every answer;
- *   <li>Salesforce Bulk API 2.0 ingest ({@code .../jobs/ingest}: create, {@code PUT} the CSV,
- *       {@code PATCH} to {@code UploadComplete} or {@code Aborted}, poll, {@code
- *       successfulResults/} and {@code failedResults/}), jobs kept in memory, rows applied to the
- *       same sObject store; {@code InProgress} on the first poll after the close; malformed
- *       requests answered 400/404 with {@code [{"errorCode","message"}]};
- *   <li>a JSON webhook ({@code POST /webhook/{name}}) with an optional HMAC-SHA256 signature check.
+ *   <li>{@link HubSpotApi}: HubSpot CRM v3 batch endpoints ({@code POST
+ *       /crm/v3/objects/{type}/batch/upsert|create|update|archive});
+ *   <li>{@link SalesforceCollectionsApi}: Salesforce sObject Collections ({@code PATCH
+ *       .../composite/sobjects/{SObject}/{ExternalId}} upsert, {@code POST|PATCH|DELETE
+ *       .../composite/sobjects});
+ *   <li>{@link SalesforceBulkApi} (its jobs and CSV in {@link SalesforceBulk}): Salesforce Bulk API
+ *       2.0 ingest ({@code .../jobs/ingest});
+ *   <li>{@link WebhookApi}: a JSON webhook ({@code POST /webhook/{name}}) with an optional
+ *       HMAC-SHA256 signature check.
  * </ul>
  *
- * Every call needs {@code Authorization: Bearer <token>}. Faults (429, 5xx, timeouts, per-record
- * rejections) are injected at configured shares from a seeded generator. What it received is
- * exposed by the Java API ({@link #hubspotObjects}, {@link #calls}, ...) and over HTTP ({@code GET
- * /_emulator/state}, {@code GET /_emulator/calls}).
+ * This class holds the server, the routing and what the APIs share (through {@link
+ * EmulatorContext}). Every call needs {@code Authorization: Bearer <token>} (else 401). Each API
+ * has its rolling-window rate limit: 429 with the {@code X-HubSpot-RateLimit-*} headers and a
+ * {@code policyName} for HubSpot, with {@code Retry-After} for the others; {@code
+ * Sforce-Limit-Info} on every Salesforce answer, and 403 {@code REQUEST_LIMIT_EXCEEDED} there past
+ * the daily limit. Faults (429, 5xx, timeouts, per-record rejections) are injected at configured
+ * shares from a seeded generator. What it received is exposed by the Java API ({@link
+ * #hubspotObjects}, {@link #calls}, ...) and over HTTP ({@code GET /_emulator/state}, {@code GET
+ * /_emulator/calls}).
  */
 public final class SaasEmulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SaasEmulator.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EmulatorOptions options;
     private final HttpServer server;
@@ -91,6 +95,15 @@ public final class SaasEmulator implements AutoCloseable {
 
     /** Webhook: name → key → fields. */
     private final Map<String, ObjectStore> webhook = new LinkedHashMap<>();
+
+    /** What the APIs below share of this emulator. */
+    private final EmulatorContext context = new Shared();
+
+    private final HubSpotApi hubSpotApi = new HubSpotApi(context);
+    private final SalesforceCollectionsApi salesforceCollectionsApi =
+            new SalesforceCollectionsApi(context);
+    private final SalesforceBulkApi salesforceBulkApi = new SalesforceBulkApi(context);
+    private final WebhookApi webhookApi = new WebhookApi(context);
 
     private SaasEmulator(EmulatorOptions options) throws IOException {
         this.options = options;
@@ -274,11 +287,6 @@ public final class SaasEmulator implements AutoCloseable {
 
     // ---------------------------------------------------------------- HTTP
 
-    private record Answer(int status, Object body, Map<String, String> headers) {}
-
-    /** A body sent as it is (a CSV), rather than as JSON. */
-    private record Text(String contentType, String text) {}
-
     private void handle(HttpExchange ex) throws IOException {
         double at = (System.nanoTime() - startNanos) / 1e6;
         String path = ex.getRequestURI().getPath();
@@ -357,26 +365,7 @@ public final class SaasEmulator implements AutoCloseable {
             }
             Result r;
             try {
-                if (api.equals("salesforce") && SalesforceBulk.handles(path)) {
-                    // Bulk API 2.0 ingest: CSV uploads and results, not JSON
-                    r =
-                            salesforceBulk(
-                                    method,
-                                    path,
-                                    body,
-                                    ex.getRequestHeaders().getFirst("Content-Type"),
-                                    f);
-                } else {
-                    JsonNode json =
-                            body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
-                    r =
-                            switch (api) {
-                                case "hubspot" -> hubspot(method, path, json, f);
-                                case "salesforce" ->
-                                        salesforce(method, ex.getRequestURI(), json, f);
-                                default -> webhook(path, json, body, ex);
-                            };
-                }
+                r = dispatch(api, method, path, body, ex, f);
             } catch (IOException | RuntimeException e) {
                 r =
                         new Result(
@@ -390,10 +379,12 @@ public final class SaasEmulator implements AutoCloseable {
                                 false,
                                 List.of());
             }
-            Map<String, String> headers = new LinkedHashMap<>(r.answer.headers);
+            Map<String, String> headers = new LinkedHashMap<>(r.answer().headers());
             headers.putAll(limitHeaders);
-            answer = new Answer(r.answer.status, r.answer.body, headers);
-            record(new ReceivedCall(api, r.operation, at, answer.status, fault, r.applied, r.keys));
+            answer = new Answer(r.answer().status(), r.answer().body(), headers);
+            record(
+                    new ReceivedCall(
+                            api, r.operation(), at, answer.status(), fault, r.applied(), r.keys()));
             if (timeout) {
                 sleep(f.timeoutDelay());
             } else {
@@ -407,7 +398,7 @@ public final class SaasEmulator implements AutoCloseable {
                         api,
                         operationOf(method, path),
                         at,
-                        answer.status,
+                        answer.status(),
                         fault,
                         false,
                         List.of()));
@@ -488,996 +479,108 @@ public final class SaasEmulator implements AutoCloseable {
         return new Answer(429, body, h);
     }
 
-    private record Result(String operation, Answer answer, boolean applied, List<String> keys) {}
-
-    // ---------------------------------------------------------------- HubSpot
-
-    private synchronized Result hubspot(
-            String method, String path, JsonNode json, EmulatorOptions.Faults f) {
-        String[] parts = path.split("/");
-        // /crm/v3/objects/{type}/batch/{op}
-        if (!method.equals("POST")
-                || parts.length != 7
-                || !parts[3].equals("objects")
-                || !parts[5].equals("batch")) {
-            return new Result(
-                    "?",
-                    new Answer(
-                            404,
-                            error("NOT_FOUND", "no such endpoint " + method + " " + path),
-                            Map.of()),
-                    false,
-                    List.of());
-        }
-        String type = parts[4];
-        String op = parts[6];
-        JsonNode inputs = json.path("inputs");
-        if (!inputs.isArray() || inputs.isEmpty()) {
-            return new Result(
-                    op,
-                    new Answer(
-                            400,
-                            hsError("VALIDATION_ERROR", "inputs: expected a non-empty array"),
-                            Map.of()),
-                    false,
-                    List.of());
-        }
-        if (inputs.size() > options.hubspotMaxBatch()) {
-            return new Result(
-                    op,
-                    new Answer(
-                            400,
-                            hsError(
-                                    "VALIDATION_ERROR",
-                                    "Batch size "
-                                            + inputs.size()
-                                            + " exceeds the limit of "
-                                            + options.hubspotMaxBatch()
-                                            + " inputs"),
-                            Map.of()),
-                    false,
-                    List.of());
-        }
-        ObjectStore objects = hubspot.computeIfAbsent(type, k -> new ObjectStore());
-        List<String> keys = new ArrayList<>();
-        for (JsonNode in : inputs) {
-            keys.add(in.path("id").asText(in.path("properties").path("email").asText("")));
-        }
-        if (op.equals("archive")) {
-            for (JsonNode in : inputs) {
-                objects.remove(in.path("id").asText());
-            }
-            return new Result(op, new Answer(204, null, Map.of()), true, keys);
-        }
-        // 409: a created object, or an object whose id property changes, would take an id property
-        // value another object already holds. The whole batch is rejected.
-        for (JsonNode in : inputs) {
-            String idProperty = in.path("idProperty").asText("email");
-            JsonNode props = in.path("properties");
-            String value = props.path(op.equals("create") ? "email" : idProperty).asText(null);
-            if (op.equals("create") && value != null) {
-                String existing = objects.find("email", value);
-                if (existing != null) {
-                    return conflict(op, keys, existing);
-                }
-            }
-            if (op.equals("update") && !in.has("idProperty") && props.has("email")) {
-                String existing = objects.find("email", props.path("email").asText());
-                if (existing != null && !existing.equals(in.path("id").asText())) {
-                    return conflict(op, keys, existing);
-                }
-            }
-        }
-        ArrayNode results = JSON.createArrayNode();
-        ArrayNode errors = JSON.createArrayNode();
-        for (JsonNode in : inputs) {
-            JsonNode props = in.path("properties");
-            String idProperty = in.path("idProperty").asText(null);
-            String inputId = in.path("id").asText(null);
-            String reported = inputId != null ? inputId : props.path("email").asText("");
-            String invalid = invalidEmail(props);
-            if (invalid == null && rejectRecord(f)) {
-                invalid = "Property values were not valid: injected rejection of " + reported;
-            }
-            if (invalid != null) {
-                errors.add(recordError("VALIDATION_ERROR", invalid, reported));
-                continue;
-            }
-            String id;
-            boolean created = false;
-            switch (op) {
-                case "upsert" -> {
-                    String prop = idProperty == null ? "email" : idProperty;
-                    id = objects.find(prop, inputId);
-                    if (id == null) {
-                        id = String.valueOf(nextId.incrementAndGet());
-                        objects.create(id);
-                        objects.set(id, prop, inputId);
-                        created = true;
-                    }
-                }
-                case "create" -> {
-                    id = String.valueOf(nextId.incrementAndGet());
-                    objects.create(id);
-                    created = true;
-                }
-                case "update" -> {
-                    id =
-                            idProperty == null
-                                    ? (objects.contains(inputId) ? inputId : null)
-                                    : objects.find(idProperty, inputId);
-                    if (id == null) {
-                        errors.add(
-                                recordError(
-                                        "OBJECT_NOT_FOUND",
-                                        "Object not found. objectId are usually numeric.",
-                                        reported));
-                        continue;
-                    }
-                }
-                default -> {
-                    return new Result(
-                            op,
-                            new Answer(
-                                    404,
-                                    hsError("NOT_FOUND", "no batch operation " + op),
-                                    Map.of()),
-                            false,
-                            keys);
-                }
-            }
-            String objectId = id;
-            props.fields()
-                    .forEachRemaining(
-                            e ->
-                                    objects.set(
-                                            objectId,
-                                            e.getKey(),
-                                            e.getValue().isNull() ? null : e.getValue().asText()));
-            ObjectNode r = results.addObject();
-            r.put("id", id);
-            // like HubSpot, the properties of the result are the ones the call wrote
-            ObjectNode written = r.putObject("properties");
-            for (Map.Entry<String, Object> e : objects.get(id).entrySet()) {
-                if (props.has(e.getKey())
-                        || e.getKey().equals(idProperty == null ? "email" : idProperty)) {
-                    written.put(e.getKey(), e.getValue() == null ? null : e.getValue().toString());
-                }
-            }
-            r.put("new", created);
-            r.put("archived", false);
-            r.put("updatedAt", Instant.now().toString());
-        }
-        ObjectNode body = JSON.createObjectNode();
-        body.put("status", "COMPLETE");
-        body.set("results", results);
-        body.put("startedAt", Instant.now().toString());
-        body.put("completedAt", Instant.now().toString());
-        if (!errors.isEmpty()) {
-            body.put("numErrors", errors.size());
-            body.set("errors", errors);
-        }
-        return new Result(op, new Answer(errors.isEmpty() ? 200 : 207, body, Map.of()), true, keys);
-    }
-
-    private Result conflict(String op, List<String> keys, String existing) {
-        ObjectNode body = hsError("CONFLICT", "Contact already exists. Existing ID: " + existing);
-        return new Result(op, new Answer(409, body, Map.of()), false, keys);
-    }
-
-    private static String invalidEmail(JsonNode props) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = props.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (e.getKey().toLowerCase().contains("email")
-                    && e.getValue().isTextual()
-                    && !e.getValue().asText().contains("@")) {
-                return "Property values were not valid: Email address "
-                        + e.getValue().asText()
-                        + " is invalid";
-            }
-        }
-        return null;
-    }
-
-    private boolean rejectRecord(EmulatorOptions.Faults f) {
-        if (f.recordRejection() <= 0) {
-            return false;
-        }
-        synchronized (random) {
-            return random.nextDouble() < f.recordRejection();
-        }
-    }
-
-    private static ObjectNode recordError(String category, String message, String id) {
-        ObjectNode e = JSON.createObjectNode();
-        e.put("status", "error");
-        e.put("category", category);
-        e.put("message", message);
-        e.putObject("context").putArray("ids").add(id);
-        return e;
-    }
-
-    private static ObjectNode hsError(String category, String message) {
-        ObjectNode e = JSON.createObjectNode();
-        e.put("status", "error");
-        e.put("message", message);
-        e.put("category", category);
-        return e;
-    }
-
-    // ---------------------------------------------------------------- Salesforce
-
-    private synchronized Result salesforce(
-            String method, URI uri, JsonNode json, EmulatorOptions.Faults f) {
-        String[] parts = uri.getPath().split("/");
-        // /services/data/vXX.X/composite/sobjects[/{SObject}/{ExternalIdField}]
-        if (parts.length < 6 || !parts[4].equals("composite") || !parts[5].equals("sobjects")) {
-            return new Result(
-                    "?",
-                    new Answer(
-                            404,
-                            sfError("NOT_FOUND", "The requested resource does not exist"),
-                            Map.of()),
-                    false,
-                    List.of());
-        }
-        if (method.equals("DELETE")) {
-            String ids = queryParam(uri, "ids");
-            List<String> list = ids == null || ids.isBlank() ? List.of() : List.of(ids.split(","));
-            if (list.isEmpty() || list.size() > options.salesforceMaxBatch()) {
-                return new Result(
-                        "delete",
-                        new Answer(
-                                400,
-                                sfError(
-                                        "EXCEEDED_ID_LIMIT",
-                                        "ids: expected 1 to "
-                                                + options.salesforceMaxBatch()
-                                                + " ids"),
-                                Map.of()),
-                        false,
-                        list);
-            }
-            ArrayNode results = JSON.createArrayNode();
-            for (String id : list) {
-                ObjectStore owner = null;
-                for (ObjectStore m : salesforce.values()) {
-                    if (m.contains(id)) {
-                        owner = m;
-                    }
-                }
-                ObjectNode r = results.addObject();
-                r.put("id", id);
-                if (owner == null) {
-                    r.put("success", false);
-                    r.putArray("errors")
-                            .add(sfErrorItem("ENTITY_IS_DELETED", "entity is deleted", List.of()));
-                } else {
-                    owner.remove(id);
-                    r.put("success", true);
-                    r.putArray("errors");
-                }
-            }
-            return new Result("delete", new Answer(200, results, Map.of()), true, list);
-        }
-        JsonNode records = json.path("records");
-        String op = parts.length == 8 ? "upsert" : method.equals("POST") ? "create" : "update";
-        if (!records.isArray()
-                || records.isEmpty()
-                || records.size() > options.salesforceMaxBatch()) {
-            return new Result(
-                    op,
-                    new Answer(
-                            400,
-                            sfError(
-                                    "INVALID_BATCH_SIZE",
-                                    "records: expected 1 to "
-                                            + options.salesforceMaxBatch()
-                                            + " records"),
-                            Map.of()),
-                    false,
-                    List.of());
-        }
-        String externalField = parts.length == 8 ? parts[7] : null;
-        ArrayNode results = JSON.createArrayNode();
-        List<String> keys = new ArrayList<>();
-        for (JsonNode rec : records) {
-            String type =
-                    rec.path("attributes").path("type").asText(parts.length == 8 ? parts[6] : "");
-            ObjectStore table = salesforce.computeIfAbsent(type, k -> new ObjectStore());
-            String key =
-                    externalField != null
-                            ? rec.path(externalField).asText()
-                            : rec.path("Id").asText(null);
-            keys.add(key == null ? "" : key);
-            ObjectNode r = results.addObject();
-            String invalid = invalidEmail(rec);
-            if (invalid == null && rejectRecord(f)) {
-                invalid = "injected rejection";
-            }
-            if (invalid != null) {
-                r.putNull("id");
-                r.put("success", false);
-                r.putArray("errors").add(sfErrorItem("INVALID_EMAIL_ADDRESS", invalid, List.of()));
-                continue;
-            }
-            String id;
-            boolean created = false;
-            if (op.equals("upsert")) {
-                id = table.find(externalField, key);
-                if (id == null) {
-                    id = newSalesforceId();
-                    table.create(id);
-                    created = true;
-                }
-            } else if (op.equals("create")) {
-                String external = null;
-                for (Iterator<String> it = rec.fieldNames(); it.hasNext(); ) {
-                    String field = it.next();
-                    if (field.endsWith("__c")
-                            && table.find(field, rec.path(field).asText()) != null) {
-                        external = field;
-                    }
-                }
-                if (external != null) {
-                    r.putNull("id");
-                    r.put("success", false);
-                    r.putArray("errors")
-                            .add(
-                                    sfErrorItem(
-                                            "DUPLICATE_VALUE",
-                                            "duplicate value found: "
-                                                    + external
-                                                    + " duplicates value on record with id: "
-                                                    + table.find(
-                                                            external, rec.path(external).asText()),
-                                            List.of(external)));
-                    continue;
-                }
-                id = newSalesforceId();
-                table.create(id);
-                created = true;
-            } else {
-                id = key != null && table.contains(key) ? key : null;
-                if (id == null) {
-                    r.putNull("id");
-                    r.put("success", false);
-                    r.putArray("errors")
-                            .add(
-                                    sfErrorItem(
-                                            "ENTITY_IS_DELETED",
-                                            "entity is deleted or does not exist",
-                                            List.of("Id")));
-                    continue;
-                }
-            }
-            String recordId = id;
-            rec.fields()
-                    .forEachRemaining(
-                            e -> {
-                                if (!e.getKey().equals("attributes") && !e.getKey().equals("Id")) {
-                                    table.set(
-                                            recordId,
-                                            e.getKey(),
-                                            e.getValue().isNull()
-                                                    ? null
-                                                    : JSON.convertValue(
-                                                            e.getValue(), Object.class));
-                                }
-                            });
-            r.put("id", id);
-            r.put("success", true);
-            r.put("created", created);
-            r.putArray("errors");
-        }
-        return new Result(op, new Answer(200, results, Map.of()), true, keys);
-    }
-
-    // ---------------------------------------------------------------- Salesforce Bulk API 2.0
-
-    private static Answer sfAnswer(int status, String code, String message) {
-        return new Answer(status, sfError(code, message), Map.of());
-    }
-
-    private static Result bulkResult(String op, Answer answer, boolean applied, List<String> keys) {
-        return new Result(op, answer, applied, keys);
-    }
+    // ---------------------------------------------------------------- the APIs
 
     /**
-     * Bulk API 2.0 ingest: {@code POST .../jobs/ingest} creates a job, {@code PUT
-     * .../jobs/ingest/{id}/batches} takes its CSV (one upload per job), {@code PATCH
-     * .../jobs/ingest/{id}} closes ({@code UploadComplete}) or aborts it, {@code GET
-     * .../jobs/ingest/{id}} answers its state ({@code InProgress} on the first poll after the
-     * close; the rows are applied on the next, which answers {@code JobComplete}), {@code GET
-     * .../successfulResults/} and {@code .../failedResults/} its result files, in no particular
-     * order. The rows go to the same sObject store as the sObject Collections endpoints, with the
-     * same per-record rejections (an email field without {@code @}, the injected share).
+     * Hands a call that got past the token check, rate limits and call faults to the API it is for,
+     * under this emulator's lock (the stores are not thread-safe); a JSON body is parsed before.
      */
-    private synchronized Result salesforceBulk(
-            String method, String path, byte[] body, String contentType, EmulatorOptions.Faults f) {
-        String op = SalesforceBulk.operationOf(method, path);
-        String[] parts = path.split("/");
-        if (parts.length == 6) {
-            if (!method.equals("POST")) {
-                return bulkResult(
-                        op,
-                        sfAnswer(
-                                405,
-                                "METHOD_NOT_ALLOWED",
-                                "HTTP Method '" + method + "' not allowed. Allowed are POST"),
-                        false,
-                        List.of());
+    private Result dispatch(
+            String api,
+            String method,
+            String path,
+            byte[] body,
+            HttpExchange ex,
+            EmulatorOptions.Faults f)
+            throws IOException {
+        if (api.equals("salesforce") && SalesforceBulk.handles(path)) {
+            // Bulk API 2.0 ingest: CSV uploads and results, not JSON
+            String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+            synchronized (this) {
+                return salesforceBulkApi.handle(method, path, body, contentType, f);
             }
-            return bulkCreate(op, parts[3], body);
         }
-        SalesforceBulk.Job job = bulk.get(parts[6]);
-        if (job == null) {
-            return bulkResult(
-                    op,
-                    sfAnswer(404, "NOT_FOUND", "The requested resource does not exist"),
-                    false,
-                    List.of(parts[6]));
+        JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+        synchronized (this) {
+            return switch (api) {
+                case "hubspot" -> hubSpotApi.handle(method, path, json, f);
+                case "salesforce" ->
+                        salesforceCollectionsApi.handle(method, ex.getRequestURI(), json, f);
+                default ->
+                        webhookApi.handle(
+                                path,
+                                json,
+                                body,
+                                ex.getRequestHeaders().getFirst("X-Tideline-Signature"));
+            };
         }
-        List<String> jobKey = List.of(job.id);
-        if (parts.length == 7) {
-            if (method.equals("GET")) {
-                return bulkPoll(op, job, f);
-            }
-            if (method.equals("PATCH")) {
-                return bulkState(op, job, body);
-            }
-            return bulkResult(
-                    op,
-                    sfAnswer(
-                            405,
-                            "METHOD_NOT_ALLOWED",
-                            "HTTP Method '"
-                                    + method
-                                    + "' not allowed. Allowed are GET,PATCH,DELETE"),
-                    false,
-                    jobKey);
-        }
-        String sub = parts[7];
-        if (sub.equals("batches")) {
-            if (!method.equals("PUT")) {
-                return bulkResult(
-                        op,
-                        sfAnswer(
-                                405,
-                                "METHOD_NOT_ALLOWED",
-                                "HTTP Method '" + method + "' not allowed. Allowed are PUT"),
-                        false,
-                        jobKey);
-            }
-            return bulkUpload(op, job, body, contentType);
-        }
-        if ((sub.equals("successfulResults") || sub.equals("failedResults"))
-                && method.equals("GET")) {
-            if (!job.state.equals("JobComplete") && !job.state.equals("Failed")) {
-                return bulkResult(
-                        op,
-                        sfAnswer(
-                                400,
-                                "INVALIDJOBSTATE",
-                                "Job "
-                                        + job.id
-                                        + " is "
-                                        + job.state
-                                        + ": results are available once it is complete"),
-                        false,
-                        jobKey);
-            }
-            job.calls.add(sub);
-            String csv =
-                    sub.equals("successfulResults") ? job.successfulResults : job.failedResults;
-            return bulkResult(
-                    op, new Answer(200, new Text("text/csv", csv), Map.of()), false, jobKey);
-        }
-        return bulkResult(
-                op,
-                sfAnswer(404, "NOT_FOUND", "The requested resource does not exist"),
-                false,
-                jobKey);
     }
 
-    private Result bulkCreate(String op, String version, byte[] body) {
-        JsonNode req;
-        try {
-            req = JSON.readTree(body);
-        } catch (IOException e) {
-            return bulkResult(
-                    op,
-                    sfAnswer(400, "JSON_PARSER_ERROR", "malformed JSON: " + e.getMessage()),
-                    false,
-                    List.of());
-        }
-        if (req == null || !req.isObject()) {
-            return bulkResult(
-                    op,
-                    sfAnswer(400, "JSON_PARSER_ERROR", "expected a JSON object"),
-                    false,
-                    List.of());
-        }
-        String object = req.path("object").asText("");
-        String operation = req.path("operation").asText("");
-        String external = req.path("externalIdFieldName").asText("");
-        String contentType = req.path("contentType").asText("CSV");
-        String lineEnding = req.path("lineEnding").asText("LF");
-        String problem = null;
-        if (object.isBlank()) {
-            problem = "InvalidJob : object is required";
-        } else if (!List.of("insert", "upsert", "update", "delete").contains(operation)) {
-            problem =
-                    "InvalidJob : Invalid operation: '"
-                            + operation
-                            + "'; expected insert, upsert, update or delete";
-        } else if (operation.equals("upsert") && external.isBlank()) {
-            problem =
-                    "InvalidJob : External ID was blank for "
-                            + object
-                            + ". An External ID must be specified for upsert.";
-        } else if (!contentType.equals("CSV")) {
-            problem = "InvalidJob : Invalid contentType: '" + contentType + "'; expected CSV";
-        } else if (!lineEnding.equals("LF") && !lineEnding.equals("CRLF")) {
-            problem = "InvalidJob : Invalid lineEnding: '" + lineEnding + "'; expected LF or CRLF";
-        }
-        if (problem != null) {
-            return bulkResult(op, sfAnswer(400, "INVALIDJOB", problem), false, List.of());
-        }
-        SalesforceBulk.Job job =
-                bulk.create(
-                        object,
-                        operation,
-                        operation.equals("upsert") ? external : null,
-                        lineEnding,
-                        version,
-                        Instant.now().toString());
-        job.calls.add("create");
-        return bulkResult(op, new Answer(200, jobInfo(job), Map.of()), true, List.of(job.id));
-    }
+    /** The emulator's stores, ids and seeded rejections, as its APIs see them. */
+    private final class Shared implements EmulatorContext {
 
-    private Result bulkUpload(String op, SalesforceBulk.Job job, byte[] body, String contentType) {
-        List<String> jobKey = List.of(job.id);
-        if (!job.state.equals("Open")) {
-            return bulkResult(
-                    op,
-                    sfAnswer(
-                            400,
-                            "INVALIDJOBSTATE",
-                            "Job "
-                                    + job.id
-                                    + " is "
-                                    + job.state
-                                    + ": data can be uploaded only while it is Open"),
-                    false,
-                    jobKey);
+        @Override
+        public EmulatorOptions options() {
+            return options;
         }
-        if (job.rows != null) {
-            // Stricter than needed, perhaps: this emulator takes one upload per job.
-            return bulkResult(
-                    op,
-                    sfAnswer(
-                            400,
-                            "INVALIDJOBSTATE",
-                            "Job " + job.id + " already has its data: one upload per job"),
-                    false,
-                    jobKey);
-        }
-        if (contentType == null
-                || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/csv")) {
-            return bulkResult(
-                    op,
-                    sfAnswer(
-                            400,
-                            "INVALIDCONTENTTYPE",
-                            "Content-Type must be text/csv, got " + contentType),
-                    false,
-                    jobKey);
-        }
-        List<List<String>> rows;
-        try {
-            rows = SalesforceBulk.read(new String(body, StandardCharsets.UTF_8), job.lineEnding);
-        } catch (IllegalArgumentException e) {
-            return bulkResult(
-                    op,
-                    sfAnswer(400, "INVALIDBATCH", "InvalidBatch : " + e.getMessage()),
-                    false,
-                    jobKey);
-        }
-        String problem = null;
-        if (rows.isEmpty()) {
-            problem = "InvalidBatch : the CSV has no header row";
-        } else {
-            List<String> header = rows.get(0);
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (String column : header) {
-                if (!SalesforceBulk.FIELD.matcher(column).matches()) {
-                    problem = "InvalidBatch : Field name not valid: '" + column + "'";
-                    break;
-                }
-                if (!seen.add(column.toLowerCase(java.util.Locale.ROOT))) {
-                    problem = "InvalidBatch : Duplicate field name: " + column;
-                    break;
-                }
-            }
-            if (problem == null) {
-                String required =
-                        job.operation.equals("upsert")
-                                ? job.externalIdFieldName
-                                : job.operation.equals("insert") ? null : "Id";
-                if (required != null && !header.contains(required)) {
-                    problem = "InvalidBatch : Field name not found : " + required;
-                } else if (job.operation.equals("delete") && header.size() != 1) {
-                    problem = "InvalidBatch : a delete job takes only the Id column, got " + header;
-                }
-            }
-            if (problem == null) {
-                for (int i = 1; i < rows.size(); i++) {
-                    if (rows.get(i).size() != header.size()) {
-                        problem =
-                                "InvalidBatch : row "
-                                        + i
-                                        + " has "
-                                        + rows.get(i).size()
-                                        + " values, the header "
-                                        + header.size();
-                        break;
-                    }
-                }
-            }
-        }
-        if (problem != null) {
-            return bulkResult(op, sfAnswer(400, "INVALIDBATCH", problem), false, jobKey);
-        }
-        job.columns = List.copyOf(rows.get(0));
-        job.rows = new ArrayList<>(rows.subList(1, rows.size()));
-        job.calls.add("upload");
-        String keyColumn =
-                job.operation.equals("upsert")
-                        ? job.externalIdFieldName
-                        : job.operation.equals("insert") ? null : "Id";
-        int k = keyColumn == null ? -1 : job.columns.indexOf(keyColumn);
-        List<String> keys = new ArrayList<>();
-        for (List<String> row : job.rows) {
-            keys.add(k < 0 ? "" : row.get(k));
-        }
-        return bulkResult(op, new Answer(201, null, Map.of()), true, keys);
-    }
 
-    private Result bulkState(String op, SalesforceBulk.Job job, byte[] body) {
-        List<String> jobKey = List.of(job.id);
-        String state;
-        try {
-            state = JSON.readTree(body).path("state").asText("");
-        } catch (IOException | RuntimeException e) {
-            return bulkResult(
-                    op,
-                    sfAnswer(400, "JSON_PARSER_ERROR", "expected {\"state\": ...}"),
-                    false,
-                    jobKey);
+        @Override
+        public ObjectStore hubspotObjects(String type) {
+            return hubspot.computeIfAbsent(type, k -> new ObjectStore());
         }
-        if (state.equals("UploadComplete")) {
-            if (!job.state.equals("Open")) {
-                return bulkResult(
-                        op,
-                        sfAnswer(
-                                400,
-                                "INVALIDJOBSTATE",
-                                "Job " + job.id + " is " + job.state + ", not Open"),
-                        false,
-                        jobKey);
-            }
-            job.calls.add("close");
-            if (job.rows == null) {
-                job.state = "Failed";
-                job.errorMessage = "InvalidBatch : No data was uploaded to the job";
-            } else {
-                job.state = "UploadComplete";
-            }
-            return bulkResult(op, new Answer(200, jobInfo(job), Map.of()), true, jobKey);
-        }
-        if (state.equals("Aborted")) {
-            if (job.ended()) {
-                return bulkResult(
-                        op,
-                        sfAnswer(
-                                400,
-                                "INVALIDJOBSTATE",
-                                "Job " + job.id + " is " + job.state + ": it cannot be aborted"),
-                        false,
-                        jobKey);
-            }
-            job.calls.add("abort");
-            job.state = "Aborted";
-            return bulkResult(op, new Answer(200, jobInfo(job), Map.of()), true, jobKey);
-        }
-        return bulkResult(
-                op,
-                sfAnswer(
-                        400,
-                        "INVALIDJOBSTATE",
-                        "Invalid state '" + state + "': expected UploadComplete or Aborted"),
-                false,
-                jobKey);
-    }
 
-    private Result bulkPoll(String op, SalesforceBulk.Job job, EmulatorOptions.Faults f) {
-        boolean applied = false;
-        if (job.state.equals("UploadComplete")) {
-            // the first poll after the close finds it in progress
-            job.state = "InProgress";
-        } else if (job.state.equals("InProgress")) {
-            bulkProcess(job, f);
-            job.state = "JobComplete";
-            applied = true;
+        @Override
+        public ObjectStore salesforceRecords(String sobject) {
+            return salesforce.computeIfAbsent(sobject, k -> new ObjectStore());
         }
-        job.calls.add("poll:" + job.state);
-        return bulkResult(op, new Answer(200, jobInfo(job), Map.of()), applied, List.of(job.id));
-    }
 
-    /** Applies a job's rows, as the sObject Collections endpoints would, and writes its results. */
-    private void bulkProcess(SalesforceBulk.Job job, EmulatorOptions.Faults f) {
-        ObjectStore table = salesforce.computeIfAbsent(job.object, k -> new ObjectStore());
-        List<String> columns = job.columns;
-        List<List<String>> ok = new ArrayList<>();
-        List<List<String>> failed = new ArrayList<>();
-        for (List<String> row : job.rows) {
-            Map<String, String> values = new LinkedHashMap<>();
-            for (int i = 0; i < columns.size(); i++) {
-                values.put(columns.get(i), row.get(i));
+        @Override
+        public Collection<ObjectStore> salesforceTables() {
+            return salesforce.values();
+        }
+
+        @Override
+        public ObjectStore webhookRecords(String name) {
+            return webhook.computeIfAbsent(name, k -> new ObjectStore());
+        }
+
+        @Override
+        public SalesforceBulk bulkJobs() {
+            return bulk;
+        }
+
+        @Override
+        public String newHubSpotId() {
+            return String.valueOf(nextId.incrementAndGet());
+        }
+
+        @Override
+        public String newSalesforceId() {
+            return String.format("003%015d", nextId.incrementAndGet());
+        }
+
+        @Override
+        public boolean rejectRecord(EmulatorOptions.Faults f) {
+            if (f.recordRejection() <= 0) {
+                return false;
             }
-            String error = null;
-            String id = null;
-            boolean created = false;
-            ObjectNode asJson = JSON.createObjectNode();
-            values.forEach(
-                    (k, v) -> {
-                        if (!v.isEmpty() && !v.equals("#N/A")) {
-                            asJson.put(k, v);
-                        }
-                    });
-            String invalid = invalidEmail(asJson);
-            if (invalid != null && !job.operation.equals("delete")) {
-                String field = null;
-                for (Map.Entry<String, String> e : values.entrySet()) {
-                    if (e.getKey().toLowerCase(java.util.Locale.ROOT).contains("email")
-                            && !e.getValue().contains("@")
-                            && !e.getValue().isEmpty()
-                            && !e.getValue().equals("#N/A")) {
-                        field = e.getKey();
-                    }
-                }
-                error =
-                        "INVALID_EMAIL_ADDRESS:"
-                                + field
-                                + ": invalid email address: "
-                                + values.get(field)
-                                + ":"
-                                + field
-                                + " --";
-            } else if (rejectRecord(f)) {
-                error = "FIELD_CUSTOM_VALIDATION_EXCEPTION:injected rejection:--";
-            }
-            if (error == null) {
-                switch (job.operation) {
-                    case "upsert" -> {
-                        String external = values.get(job.externalIdFieldName);
-                        if (external == null || external.isEmpty()) {
-                            error =
-                                    "MISSING_ARGUMENT:"
-                                            + job.externalIdFieldName
-                                            + " not specified:--";
-                        } else {
-                            id = table.find(job.externalIdFieldName, external);
-                            if (id == null) {
-                                id = newSalesforceId();
-                                table.create(id);
-                                created = true;
-                            }
-                        }
-                    }
-                    case "insert" -> {
-                        for (Map.Entry<String, String> e : values.entrySet()) {
-                            if (e.getKey().endsWith("__c")
-                                    && !e.getValue().isEmpty()
-                                    && table.find(e.getKey(), e.getValue()) != null) {
-                                error =
-                                        "DUPLICATE_VALUE:duplicate value found: "
-                                                + e.getKey()
-                                                + " duplicates value on record with id: "
-                                                + table.find(e.getKey(), e.getValue())
-                                                + ":"
-                                                + e.getKey()
-                                                + " --";
-                                break;
-                            }
-                        }
-                        if (error == null) {
-                            id = newSalesforceId();
-                            table.create(id);
-                            created = true;
-                        }
-                    }
-                    default -> {
-                        // update, delete: by Id
-                        String given = values.get("Id");
-                        if (given == null || !table.contains(given)) {
-                            error = "ENTITY_IS_DELETED:entity is deleted:--";
-                        } else {
-                            id = given;
-                        }
-                    }
-                }
-            }
-            if (error != null) {
-                List<String> out = new ArrayList<>();
-                out.add(id == null ? "" : id);
-                out.add(error);
-                out.addAll(row);
-                failed.add(out);
-                continue;
-            }
-            if (job.operation.equals("delete")) {
-                table.remove(id);
-            } else {
-                for (Map.Entry<String, String> e : values.entrySet()) {
-                    if (e.getKey().equals("Id") || e.getValue().isEmpty()) {
-                        continue; // an empty value leaves the field as it is
-                    }
-                    table.set(id, e.getKey(), e.getValue().equals("#N/A") ? null : e.getValue());
-                }
-            }
-            List<String> out = new ArrayList<>();
-            out.add(id);
-            out.add(String.valueOf(created));
-            out.addAll(row);
-            ok.add(out);
-        }
-        // Salesforce does not promise the input order: neither does the emulator
-        synchronized (random) {
-            java.util.Collections.shuffle(ok, random);
-            java.util.Collections.shuffle(failed, random);
-        }
-        List<String> okHeader = new ArrayList<>(List.of("sf__Id", "sf__Created"));
-        okHeader.addAll(columns);
-        List<String> failedHeader = new ArrayList<>(List.of("sf__Id", "sf__Error"));
-        failedHeader.addAll(columns);
-        job.successfulResults = SalesforceBulk.write(okHeader, ok);
-        job.failedResults = SalesforceBulk.write(failedHeader, failed);
-        job.processed = job.rows.size();
-        job.failed = failed.size();
-    }
-
-    private ObjectNode jobInfo(SalesforceBulk.Job job) {
-        ObjectNode info = JSON.createObjectNode();
-        info.put("id", job.id);
-        info.put("operation", job.operation);
-        info.put("object", job.object);
-        info.put("createdById", "005000000000001AAA");
-        info.put("createdDate", job.createdDate);
-        info.put("systemModstamp", Instant.now().toString());
-        info.put("state", job.state);
-        if (job.externalIdFieldName != null) {
-            info.put("externalIdFieldName", job.externalIdFieldName);
-        }
-        info.put("concurrencyMode", "Parallel");
-        info.put("contentType", "CSV");
-        info.put("apiVersion", Double.parseDouble(job.apiVersion.substring(1)));
-        info.put("jobType", "V2Ingest");
-        info.put(
-                "contentUrl",
-                "services/data/" + job.apiVersion + "/jobs/ingest/" + job.id + "/batches");
-        info.put("lineEnding", job.lineEnding);
-        info.put("columnDelimiter", "COMMA");
-        if (job.ended() && !job.state.equals("Aborted")) {
-            info.put("numberRecordsProcessed", job.processed);
-            info.put("numberRecordsFailed", job.failed);
-        }
-        if (job.errorMessage != null) {
-            info.put("errorMessage", job.errorMessage);
-        }
-        return info;
-    }
-
-    private String newSalesforceId() {
-        return String.format("003%015d", nextId.incrementAndGet());
-    }
-
-    private static ArrayNode sfError(String code, String message) {
-        ArrayNode a = JSON.createArrayNode();
-        ObjectNode e = a.addObject();
-        e.put("message", message);
-        e.put("errorCode", code);
-        return a;
-    }
-
-    private static ObjectNode sfErrorItem(String code, String message, List<String> fields) {
-        ObjectNode e = JSON.createObjectNode();
-        e.put("statusCode", code);
-        e.put("message", message);
-        ArrayNode fs = e.putArray("fields");
-        fields.forEach(fs::add);
-        return e;
-    }
-
-    private static String queryParam(URI uri, String name) {
-        String q = uri.getRawQuery();
-        if (q == null) {
-            return null;
-        }
-        for (String p : q.split("&")) {
-            int eq = p.indexOf('=');
-            if (eq > 0 && p.substring(0, eq).equals(name)) {
-                return java.net.URLDecoder.decode(p.substring(eq + 1), StandardCharsets.UTF_8);
+            synchronized (random) {
+                return random.nextDouble() < f.recordRejection();
             }
         }
-        return null;
-    }
 
-    // ---------------------------------------------------------------- webhook
-
-    private synchronized Result webhook(String path, JsonNode json, byte[] body, HttpExchange ex) {
-        String name = path.substring("/webhook/".length());
-        String op = json.path("operation").asText("upsert");
-        if (options.webhookSecret() != null) {
-            String header = ex.getRequestHeaders().getFirst("X-Tideline-Signature");
-            String expected = "sha256=" + hmac(options.webhookSecret(), body);
-            if (header == null || !constantTimeEquals(header, expected)) {
-                return new Result(
-                        op,
-                        new Answer(
-                                401,
-                                error("INVALID_SIGNATURE", "missing or wrong X-Tideline-Signature"),
-                                Map.of()),
-                        false,
-                        List.of());
+        @Override
+        public void shuffle(List<?> first, List<?> second) {
+            synchronized (random) {
+                Collections.shuffle(first, random);
+                Collections.shuffle(second, random);
             }
         }
-        JsonNode records = json.path("records");
-        if (!records.isArray() || records.size() > options.webhookMaxBatch()) {
-            return new Result(
-                    op,
-                    new Answer(
-                            413,
-                            error(
-                                    "BATCH_TOO_LARGE",
-                                    "at most "
-                                            + options.webhookMaxBatch()
-                                            + " records per request"),
-                            Map.of()),
-                    false,
-                    List.of());
-        }
-        ObjectStore store = webhook.computeIfAbsent(name, k -> new ObjectStore());
-        List<String> keys = new ArrayList<>();
-        for (JsonNode rec : records) {
-            String key = rec.path("key").asText();
-            keys.add(key);
-            if (op.equals("delete")) {
-                store.remove(key);
-            } else {
-                if (!store.contains(key)) {
-                    store.create(key);
-                }
-                rec.path("fields")
-                        .fields()
-                        .forEachRemaining(e -> store.set(key, e.getKey(), plain(e.getValue())));
-            }
-        }
-        ObjectNode ok = JSON.createObjectNode();
-        ok.put("accepted", records.size());
-        return new Result(op, new Answer(200, ok, Map.of()), true, keys);
     }
 
     /** HMAC-SHA256 of a body, in lower-case hex: what a webhook receiver checks. */
     public static String hmac(String secret, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(body));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return WebhookApi.hmac(secret, body);
     }
 
     // ---------------------------------------------------------------- inspection
@@ -1507,46 +610,22 @@ public final class SaasEmulator implements AutoCloseable {
         return method.toLowerCase();
     }
 
-    private static Object plain(JsonNode v) {
-        if (v.isNull()) {
-            return null;
-        }
-        if (v.isTextual()) {
-            return v.asText();
-        }
-        if (v.isBoolean()) {
-            return v.asBoolean();
-        }
-        if (v.isNumber()) {
-            return v.numberValue();
-        }
-        return v.toString();
-    }
-
-    private static ObjectNode error(String category, String message) {
-        ObjectNode e = JSON.createObjectNode();
-        e.put("status", "error");
-        e.put("category", category);
-        e.put("message", message);
-        return e;
-    }
-
     private static void send(HttpExchange ex, Answer a) {
         try {
-            a.headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-            if (a.body == null) {
-                ex.sendResponseHeaders(a.status, -1);
-            } else if (a.body instanceof Text t) {
+            a.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+            if (a.body() == null) {
+                ex.sendResponseHeaders(a.status(), -1);
+            } else if (a.body() instanceof Text t) {
                 byte[] bytes = t.text().getBytes(StandardCharsets.UTF_8);
                 ex.getResponseHeaders().add("Content-Type", t.contentType());
-                ex.sendResponseHeaders(a.status, bytes.length);
+                ex.sendResponseHeaders(a.status(), bytes.length);
                 try (OutputStream out = ex.getResponseBody()) {
                     out.write(bytes);
                 }
             } else {
-                byte[] bytes = JSON.writeValueAsBytes(a.body);
+                byte[] bytes = JSON.writeValueAsBytes(a.body());
                 ex.getResponseHeaders().add("Content-Type", "application/json");
-                ex.sendResponseHeaders(a.status, bytes.length);
+                ex.sendResponseHeaders(a.status(), bytes.length);
                 try (OutputStream out = ex.getResponseBody()) {
                     out.write(bytes);
                 }
@@ -1556,11 +635,6 @@ public final class SaasEmulator implements AutoCloseable {
         } finally {
             ex.close();
         }
-    }
-
-    private static boolean constantTimeEquals(String a, String b) {
-        return MessageDigest.isEqual(
-                a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void sleep(Duration d) {

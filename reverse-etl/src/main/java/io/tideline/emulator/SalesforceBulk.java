@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * The emulator's Salesforce Bulk API 2.0 ingest jobs, and the CSV they speak. The CSV reader and
  * writer here are written apart from the client's ({@code
  * io.tideline.destination.salesforce.BulkCsv}) on purpose, so that a quoting mistake on one side is
- * not hidden by the same mistake on the other. Not thread-safe: the emulator serializes access.
+ * not hidden by the same mistake on the other. The ingest endpoints themselves are {@link
+ * SalesforceBulkApi}'s. Not thread-safe: the emulator serializes access.
  */
 final class SalesforceBulk {
 
