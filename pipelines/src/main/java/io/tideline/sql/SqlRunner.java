@@ -19,7 +19,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -335,7 +334,7 @@ public final class SqlRunner {
         if (execute(tEnv, unused, v, files) > 0) {
             throw new IllegalStateException("the setup of the checks holds INSERT statements");
         }
-        String checkedAt = SQL_TIMESTAMP.format(Instant.now());
+        Instant checkedAt = Instant.now();
         StatementSet set = tEnv.createStatementSet();
         List<String> names = new ArrayList<>();
         for (Path file : checkFiles()) {
@@ -367,7 +366,7 @@ public final class SqlRunner {
                                 + "', '"
                                 + mode
                                 + "', CAST('"
-                                + checkedAt
+                                + SQL_TIMESTAMP.format(checkedAt)
                                 + "' AS TIMESTAMP_LTZ(6)), JSON_OBJECT("
                                 + json
                                 + ") FROM ("
@@ -391,10 +390,9 @@ public final class SqlRunner {
      * quality.check_runs}, which the STREAMING job's {@link QualityMetrics} expose as metrics.
      */
     private void recordRound(
-            String runId, RuntimeExecutionMode mode, String checkedAt, List<CheckResult> results) {
+            String runId, RuntimeExecutionMode mode, Instant checkedAt, List<CheckResult> results) {
         Table table = IcebergCatalogs.open(config).loadTable(QualityMetrics.CHECK_RUNS);
-        OffsetDateTime at =
-                LocalDateTime.parse(checkedAt.replace(' ', 'T')).atOffset(ZoneOffset.UTC);
+        OffsetDateTime at = checkedAt.atOffset(ZoneOffset.UTC);
         List<Record> rows = new ArrayList<>();
         for (CheckResult r : results) {
             Record row = GenericRecord.create(table.schema());
