@@ -4,6 +4,7 @@
 package io.tideline.config;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -11,8 +12,9 @@ import java.util.function.UnaryOperator;
 /**
  * The whole deployment in one typed model: where its parts are (Kafka, PostgreSQL, the Iceberg
  * catalog), how Flink runs, where the local platform keeps its data, and the sections each module
- * reads: {@code sources} (ingestion), {@code sql} (the SQL layer), {@code destinations} and {@code
- * syncs} (reverse ETL). Every section is validated here, at load, with the others.
+ * reads: {@code ingestion} and {@code sources} (ingestion), {@code sql} (the SQL layer), {@code
+ * destinations} and {@code syncs} (reverse ETL). Every section is validated here, at load, with the
+ * others.
  *
  * <p>Load it with {@link ConfigLoader}; a loaded instance has been validated and has absolute
  * paths.
@@ -23,7 +25,8 @@ public record TidelineConfig(
         PostgresConfig postgres,
         CatalogConfig catalog,
         FlinkConfig flink,
-        SourcesConfig sources,
+        IngestionConfig ingestion,
+        Map<String, SourceConfig> sources,
         SqlConfig sql,
         Map<String, DestinationConfig> destinations,
         Map<String, SyncConfig> syncs,
@@ -38,7 +41,11 @@ public record TidelineConfig(
                         : postgres;
         catalog = catalog == null ? new CatalogConfig(null, null, null, null, null, null) : catalog;
         flink = flink == null ? new FlinkConfig(null, null, null, null, null, null) : flink;
-        sources = sources == null ? new SourcesConfig(null) : sources;
+        ingestion = ingestion == null ? IngestionConfig.defaults() : ingestion;
+        sources =
+                sources == null
+                        ? Map.of()
+                        : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sources));
         sql = sql == null ? new SqlConfig(null) : sql;
         destinations = destinations == null ? Map.of() : new TreeMap<>(destinations);
         syncs = syncs == null ? Map.of() : new TreeMap<>(syncs);
@@ -47,7 +54,7 @@ public record TidelineConfig(
 
     /** A configuration with every section at its defaults (embedded parts, no warehouse). */
     public static TidelineConfig defaults() {
-        return new TidelineConfig(null, null, null, null, null, null, null, null, null, null);
+        return new TidelineConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     void validate(Problems problems) {
@@ -56,7 +63,8 @@ public record TidelineConfig(
         postgres.validate(problems.at("postgres"));
         catalog.validate(problems.at("catalog"));
         flink.validate(problems.at("flink"));
-        sources.validate(problems.at("sources"));
+        ingestion.validate(problems.at("ingestion"));
+        validateSources(problems);
         sql.validate(problems.at("sql"));
         destinations.forEach((name, d) -> d.validate(problems.at("destinations").at(name)));
         syncs.forEach((name, s) -> s.validate(problems.at("syncs").at(name)));
@@ -73,11 +81,86 @@ public record TidelineConfig(
                 postgres,
                 catalog.resolvePaths(baseDir),
                 flink.resolvePaths(baseDir, resolvedLocal.dataDirPath()),
-                sources.resolvePaths(baseDir),
+                ingestion,
+                linkedValues(sources, s -> s.resolvePaths(baseDir)),
                 sql.resolvePaths(baseDir),
                 mapValues(destinations, d -> d.resolvePaths(baseDir)),
                 mapValues(syncs, s -> s.resolvePaths(baseDir)),
                 maintenance.resolvePaths(baseDir));
+    }
+
+    private void validateSources(Problems problems) {
+        Map<String, String> tables = new java.util.HashMap<>();
+        String ns = ingestion.namespace();
+        tables.put(ns + "." + ingestion.quarantineTable(), "ingestion.quarantine-table");
+        tables.put(ns + "." + ingestion.lateTable(), "ingestion.late-table");
+        sources.forEach(
+                (name, s) -> {
+                    Problems at = problems.at("sources").at(name);
+                    if (s == null) {
+                        at.here("expected a mapping with kind: kafka | files | jdbc and columns");
+                        return;
+                    }
+                    if (!name.matches("[a-z][a-z0-9_]*")) {
+                        at.here(
+                                "expected a source name of lower-case letters, digits and _"
+                                        + " (it names metrics and, by default, the table)");
+                    }
+                    s.validate(at);
+                    String table = s.tableOr(ns, name);
+                    String clash = tables.putIfAbsent(table, "sources." + name);
+                    if (clash != null) {
+                        at.add("table", "'" + table + "' is already the table of " + clash);
+                    }
+                });
+    }
+
+    /** The enabled sources, in the file's order. */
+    public Map<String, SourceConfig> enabledSources() {
+        Map<String, SourceConfig> out = new LinkedHashMap<>();
+        sources.forEach(
+                (n, s) -> {
+                    if (s.enabled()) {
+                        out.put(n, s);
+                    }
+                });
+        return out;
+    }
+
+    private static <V> Map<String, V> linkedValues(Map<String, V> map, UnaryOperator<V> f) {
+        Map<String, V> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> out.put(k, v == null ? null : f.apply(v)));
+        return out;
+    }
+
+    public TidelineConfig withSources(Map<String, SourceConfig> sources) {
+        return new TidelineConfig(
+                local,
+                kafka,
+                postgres,
+                catalog,
+                flink,
+                ingestion,
+                sources,
+                sql,
+                destinations,
+                syncs,
+                maintenance);
+    }
+
+    public TidelineConfig withIngestion(IngestionConfig ingestion) {
+        return new TidelineConfig(
+                local,
+                kafka,
+                postgres,
+                catalog,
+                flink,
+                ingestion,
+                sources,
+                sql,
+                destinations,
+                syncs,
+                maintenance);
     }
 
     private static <V> Map<String, V> mapValues(Map<String, V> map, UnaryOperator<V> f) {
@@ -93,6 +176,7 @@ public record TidelineConfig(
                 postgres,
                 catalog,
                 flink,
+                ingestion,
                 sources,
                 sql,
                 destinations,
@@ -107,6 +191,7 @@ public record TidelineConfig(
                 postgres,
                 catalog,
                 flink,
+                ingestion,
                 sources,
                 sql,
                 destinations,
@@ -121,6 +206,7 @@ public record TidelineConfig(
                 postgres,
                 catalog,
                 flink,
+                ingestion,
                 sources,
                 sql,
                 destinations,
@@ -135,6 +221,7 @@ public record TidelineConfig(
                 postgres,
                 catalog,
                 flink,
+                ingestion,
                 sources,
                 sql,
                 destinations,

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** The {@code ingestion} and {@code sources} sections: defaults, every key, every problem. */
 class SourcesConfigTest {
 
     private final ConfigLoader loader = new ConfigLoader(Map.<String, String>of()::get);
@@ -21,143 +22,237 @@ class SourcesConfigTest {
         return loader.parse(yaml, "/etc/tideline/tideline.yaml", base);
     }
 
-    @Test
-    void defaultsWhenTheSectionIsAbsent() {
-        SourcesConfig s = parse("catalog:\n  warehouse: /data/wh\n").sources();
-        assertThat(s.enabled()).isTrue();
-        assertThat(s.events().topic()).isEqualTo("events");
-        assertThat(s.events().groupId()).isEqualTo("tideline-ingest-events");
-        assertThat(s.events().startingOffsets())
-                .isEqualTo(EventsSourceConfig.StartingOffsets.COMMITTED);
-        assertThat(s.orders().folder()).isEqualTo("/etc/tideline/drops/orders");
-        assertThat(s.orders().formats())
-                .containsExactly(
-                        OrdersSourceConfig.DropFormat.CSV, OrdersSourceConfig.DropFormat.JSONL);
-        assertThat(s.customers().table()).isEqualTo("app.customers");
-        assertThat(s.watermark().outOfOrderness()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(s.watermark().idleness()).isEqualTo(Duration.ofMinutes(1));
-        assertThat(s.allowedLateness()).isEqualTo(Duration.ofHours(1));
-        assertThat(s.dedupHorizon()).isEqualTo(Duration.ofDays(7));
-        assertThat(s.maxFieldLength()).isEqualTo(1024);
+    private static List<String> paths(Throwable e) {
+        return ((ConfigException) e)
+                .problems().stream().map(ConfigException.Problem::path).toList();
     }
 
     @Test
-    void readsEveryKey() {
-        SourcesConfig s =
+    void defaultsWhenTheSectionsAreAbsent() {
+        TidelineConfig c = parse("catalog:\n  warehouse: /data/wh\n");
+        IngestionConfig i = c.ingestion();
+        assertThat(c.sources()).isEmpty();
+        assertThat(i.enabled()).isTrue();
+        assertThat(i.namespace()).isEqualTo(IngestionConfig.DEFAULT_NAMESPACE).isEqualTo("raw");
+        assertThat(i.watermark().outOfOrderness()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(i.watermark().idleness()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(i.allowedLateness()).isEqualTo(Duration.ofHours(1));
+        assertThat(i.maxFuture()).isEqualTo(Duration.ofDays(1));
+        assertThat(i.dedupHorizon()).isEqualTo(Duration.ofDays(7));
+        assertThat(i.maxFieldLength()).isEqualTo(1024);
+        assertThat(i.quarantineTable()).isEqualTo("quarantine");
+        assertThat(i.lateTable()).isEqualTo("late_events");
+    }
+
+    @Test
+    void readsEveryKindAndItsDefaults() {
+        TidelineConfig c =
                 parse(
-                                """
-                                catalog:
-                                  warehouse: /data/wh
-                                sources:
-                                  events:
-                                    topic: product-events
-                                    group-id: ingest
-                                    starting-offsets: earliest
-                                  orders:
-                                    folder: ../drops
-                                    formats: [jsonl]
-                                    monitor-interval: 2s
-                                  customers:
-                                    enabled: false
-                                    table: crm.people
-                                    poll-interval: 500ms
-                                    batch-size: 50
-                                  watermark:
-                                    out-of-orderness: 5s
-                                    idleness: 0s
-                                  allowed-lateness: 10m
-                                  max-future: 2h
-                                  dedup-horizon: 1d
-                                  max-field-length: 200
-                                """)
-                        .sources();
-        assertThat(s.events().topic()).isEqualTo("product-events");
-        assertThat(s.events().groupId()).isEqualTo("ingest");
-        assertThat(s.events().startingOffsets())
-                .isEqualTo(EventsSourceConfig.StartingOffsets.EARLIEST);
-        assertThat(s.orders().folder()).isEqualTo("/etc/drops");
-        assertThat(s.orders().formats()).containsExactly(OrdersSourceConfig.DropFormat.JSONL);
-        assertThat(s.orders().monitorInterval()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(s.customers().enabled()).isFalse();
-        assertThat(s.customers().table()).isEqualTo("crm.people");
-        assertThat(s.customers().pollInterval()).isEqualTo(Duration.ofMillis(500));
-        assertThat(s.customers().batchSize()).isEqualTo(50);
-        assertThat(s.watermark().outOfOrderness()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(s.watermark().idleness()).isEqualTo(Duration.ZERO);
-        assertThat(s.allowedLateness()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(s.maxFuture()).isEqualTo(Duration.ofHours(2));
-        assertThat(s.dedupHorizon()).isEqualTo(Duration.ofDays(1));
-        assertThat(s.maxFieldLength()).isEqualTo(200);
+                        """
+                        catalog:
+                          warehouse: /data/wh
+                        ingestion:
+                          namespace: landing
+                          allowed-lateness: 10m
+                          max-field-length: 200
+                        sources:
+                          payments:
+                            kind: kafka
+                            topic: payments
+                            key: [payment_id]
+                            event-time: paid_at
+                            allowed-lateness: 2h
+                            unknown-fields: quarantine
+                            partition-by: [payment_id, 'bucket(8, payment_id)']
+                            columns:
+                              payment_id: {type: string, required: true}
+                              account:    {type: string, from: /account/id}
+                              amount:     {type: 'decimal(12,4)', required: true, check: {min: 0}}
+                              currency:   {type: string, standardize: [trim, upper], check: iso-currency}
+                              paid_at:    {type: timestamp, format: epoch-seconds}
+                              status:     {type: string, check: [{one-of: [paid, refunded]}, {max-length: 10}]}
+                          drops:
+                            kind: files
+                            folder: ../drops
+                            format: csv
+                            delimiter: ";"
+                            header: [a, b]
+                            charset: ISO-8859-1
+                            max-record-bytes: 4096
+                            columns:
+                              a: {type: int}
+                              b: {type: date}
+                          people:
+                            kind: jdbc
+                            query: SELECT * FROM crm.people
+                            cursor: [updated_at, id]
+                            key: [id]
+                            version: updated_at
+                            table: people_raw
+                            poll-interval: 500ms
+                            batch-size: 50
+                            columns:
+                              id:         {type: string, required: true}
+                              updated_at: {type: timestamp, required: true}
+                        """);
+        assertThat(c.ingestion().namespace()).isEqualTo("landing");
+        assertThat(c.sources()).containsOnlyKeys("payments", "drops", "people");
+        SourceConfig p = c.sources().get("payments");
+        assertThat(p.kind()).isEqualTo(SourceConfig.Kind.KAFKA);
+        assertThat(p.tableOr("landing", "payments")).isEqualTo("landing.payments");
+        assertThat(p.groupIdOr("payments")).isEqualTo("tideline-ingest-payments");
+        assertThat(p.dedup()).isEqualTo(SourceConfig.Dedup.FIRST);
+        assertThat(p.allowedLatenessOr(c.ingestion().allowedLateness()))
+                .isEqualTo(Duration.ofHours(2));
+        assertThat(p.columnsInOrder().keySet())
+                .containsExactly(
+                        "payment_id", "account", "amount", "currency", "paid_at", "status");
+        assertThat(p.columnsInOrder().get("amount").columnType())
+                .isEqualTo(new ColumnType(ColumnType.Kind.DECIMAL, 12, 4));
+        assertThat(p.columnsInOrder().get("status").checks()).hasSize(2);
+        SourceConfig d = c.sources().get("drops");
+        assertThat(d.folder()).isEqualTo("/etc/drops");
+        assertThat(d.headerLine()).isFalse();
+        assertThat(d.headerNames()).containsExactly("a", "b");
+        assertThat(d.unknownFields()).isEqualTo(SourceConfig.UnknownFields.EXTRA);
+        assertThat(d.temporaryNames()).isEqualTo(SourceConfig.DEFAULT_TEMPORARY_NAMES);
+        SourceConfig j = c.sources().get("people");
+        assertThat(j.dedup()).isEqualTo(SourceConfig.Dedup.LATEST);
+        assertThat(j.unknownFields()).isEqualTo(SourceConfig.UnknownFields.IGNORE);
+        assertThat(j.tableOr("landing", "people")).isEqualTo("landing.people_raw");
+        assertThat(j.pollInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(j.batchSize()).isEqualTo(50);
     }
 
     @Test
-    void reportsEveryProblemWithItsPath() {
+    void theLocalPlatformsFileDeclaresTheDemoSources() {
+        TidelineConfig c =
+                loader.load(
+                        Path.of(System.getProperty("user.dir"))
+                                .resolve("../deploy/local/tideline.yaml"));
+        assertThat(c.sources()).containsOnlyKeys("events", "orders", "customers");
+        assertThat(c.sources().get("customers").columnsInOrder().get("id").columnType().kind())
+                .isEqualTo(ColumnType.Kind.BIGINT);
+        assertThat(c.sources().get("orders").tableOr(c.ingestion().namespace(), "orders"))
+                .isEqualTo("raw.orders");
+    }
+
+    @Test
+    void reportsEveryProblemAtOnceWithItsPath() {
         assertThatThrownBy(
                         () ->
                                 parse(
                                         """
                                         catalog:
                                           warehouse: /data/wh
-                                        sources:
-                                          events:
-                                            topic: "bad topic!"
-                                            group-id: ""
-                                          orders:
-                                            formats: []
-                                            monitor-interval: 10ms
-                                          customers:
-                                            table: "drop table;"
-                                            batch-size: 0
-                                          watermark:
-                                            out-of-orderness: PT-5S
+                                        ingestion:
+                                          namespace: "bad ns"
                                           dedup-horizon: 0s
                                           max-field-length: 0
+                                        sources:
+                                          payments:
+                                            kind: kafka
+                                            topic: "bad topic!"
+                                            key: [payment_id]
+                                            dedup: latest
+                                            partition-by: [day(paid_at)]
+                                            columns:
+                                              payment_id: {type: string}
+                                              amount:     {type: 'decimal(50,2)'}
+                                              paid_at:    {type: timestamp, format: "yyyy-MM-dd"}
+                                              email:      {type: string, check: emial}
+                                              n:          {type: bigint, standardize: [upper]}
+                                              extra_fields: {type: string}
+                                          drops:
+                                            kind: files
+                                            formats: [xml]
+                                            monitor-interval: 10ms
+                                            columns:
+                                              a: {type: varchar}
+                                          people:
+                                            kind: jdbc
+                                            source-table: "drop table;"
+                                            batch-size: 0
+                                            columns:
+                                              id: {type: uuid}
                                         """))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(
-                        e -> {
-                            List<String> paths =
-                                    ((ConfigException) e)
-                                            .problems().stream()
-                                                    .map(ConfigException.Problem::path)
-                                                    .toList();
-                            assertThat(paths)
-                                    .containsExactlyInAnyOrder(
-                                            "sources.events.topic",
-                                            "sources.events.group-id",
-                                            "sources.orders.formats",
-                                            "sources.orders.monitor-interval",
-                                            "sources.customers.table",
-                                            "sources.customers.batch-size",
-                                            "sources.watermark.out-of-orderness",
-                                            "sources.dedup-horizon",
-                                            "sources.max-field-length");
-                        })
+                        e ->
+                                assertThat(paths(e))
+                                        .containsExactlyInAnyOrder(
+                                                "ingestion.namespace",
+                                                "ingestion.dedup-horizon",
+                                                "ingestion.max-field-length",
+                                                "sources.payments.topic",
+                                                "sources.payments.version",
+                                                "sources.payments.partition-by[0]",
+                                                "sources.payments.columns.amount.type",
+                                                "sources.payments.columns.paid_at.format",
+                                                "sources.payments.columns.email.check",
+                                                "sources.payments.columns.n.standardize",
+                                                "sources.payments.columns.extra_fields",
+                                                "sources.drops.folder",
+                                                "sources.drops.formats[0]",
+                                                "sources.drops.monitor-interval",
+                                                "sources.drops.columns.a.type",
+                                                "sources.people.source-table",
+                                                "sources.people.cursor",
+                                                "sources.people.batch-size",
+                                                "sources.people.columns.id.type"))
                 .hasMessageContaining("/etc/tideline/tideline.yaml")
-                .hasMessageContaining("sources.orders.monitor-interval: expected at least 100ms")
-                .hasMessageContaining("sources.customers.table: expected a table name");
+                .hasMessageContaining(
+                        "sources.payments.columns.amount.type: expected decimal(p,s) with p ≤ 38,"
+                                + " got 'decimal(50,2)'")
+                .hasMessageContaining(
+                        "sources.payments.partition-by[0]: 'paid_at' is not in the key")
+                .hasMessageContaining("sources.drops.monitor-interval: expected at least 100ms");
     }
 
     @Test
     void namesAnUnknownKeyAndAWrongType() {
-        assertThatThrownBy(() -> parse("sources:\n  events:\n    topik: x\n"))
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        "sources:\n  e:\n    kind: kafka\n    topik: x\n"
+                                                + "    columns: {a: {type: string}}\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("sources.events")
+                .hasMessageContaining("sources.e")
                 .hasMessageContaining("unknown key 'topik'");
-        assertThatThrownBy(() -> parse("sources:\n  orders:\n    formats: [xml]\n"))
+        assertThatThrownBy(() -> parse("ingestion:\n  allowed-lateness: soon\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("sources.orders.formats")
-                .hasMessageContaining("csv");
-        assertThatThrownBy(() -> parse("sources:\n  allowed-lateness: soon\n"))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("sources.allowed-lateness")
+                .hasMessageContaining("ingestion.allowed-lateness")
                 .hasMessageContaining("expected a duration");
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        "sources:\n  e:\n    kind: soap\n"
+                                                + "    columns: {a: {type: string}}\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sources.e.kind")
+                .hasMessageContaining("kafka");
     }
 
     @Test
-    void theEnabledOnlyConstructorKeepsTheDefaults() {
-        SourcesConfig s = new SourcesConfig(false);
-        assertThat(s.enabled()).isFalse();
-        assertThat(s.events().topic()).isEqualTo("events");
+    void twoSourcesCannotShareATable() {
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        """
+                                        sources:
+                                          a:
+                                            kind: kafka
+                                            topic: a
+                                            table: raw.same
+                                            columns: {x: {type: string}}
+                                          b:
+                                            kind: kafka
+                                            topic: b
+                                            table: same
+                                            columns: {x: {type: string}}
+                                        """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(
+                        "sources.b.table: 'raw.same' is already the table of sources.a");
     }
 }

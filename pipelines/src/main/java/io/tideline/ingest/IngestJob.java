@@ -4,21 +4,26 @@
 package io.tideline.ingest;
 
 import io.tideline.catalog.IcebergCatalogs;
+import io.tideline.config.ColumnType;
 import io.tideline.config.ConfigLoader;
-import io.tideline.config.EventsSourceConfig;
-import io.tideline.config.SourcesConfig;
+import io.tideline.config.IngestionConfig;
+import io.tideline.config.SourceConfig;
 import io.tideline.config.TidelineConfig;
+import io.tideline.config.WatermarkConfig;
 import io.tideline.flink.FlinkSettings;
+import io.tideline.ingest.dedup.CountAccepted;
 import io.tideline.ingest.dedup.FirstDeliveryWins;
 import io.tideline.ingest.dedup.LatestVersionWins;
+import io.tideline.ingest.dedup.RowKey;
+import io.tideline.ingest.dedup.SkipCommitted;
 import io.tideline.ingest.files.DropFileFormat;
 import io.tideline.ingest.files.DropFiles;
-import io.tideline.ingest.kafka.EventRecords;
-import io.tideline.ingest.postgres.CustomersSource;
+import io.tideline.ingest.files.VersionedFiles;
+import io.tideline.ingest.kafka.KafkaRecords;
+import io.tideline.ingest.metrics.Bucket;
+import io.tideline.ingest.postgres.CursorSource;
 import io.tideline.ingest.time.RouteLateEvents;
-import io.tideline.ingest.validate.CustomerValidator;
-import io.tideline.ingest.validate.EventValidator;
-import io.tideline.ingest.validate.OrderValidator;
+import io.tideline.ingest.validate.RecordPlan;
 import io.tideline.ingest.validate.ValidateRecords;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -35,7 +41,6 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
-import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -55,32 +60,31 @@ import org.apache.iceberg.flink.sink.FlinkSink;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The ingestion job: the events topic, the orders drop folder and the customers table into the
- * {@code raw.*} Iceberg tables, validated, deduplicated, on event time, exactly once. One code path
+ * The ingestion job: every source of the {@code sources} section (Kafka topics, file drop folders,
+ * PostgreSQL tables or queries, each described in YAML) into its Iceberg table, validated by its
+ * compiled {@link RecordPlan}, deduplicated by its key, on event time, exactly once. One code path
  * for both modes:
  *
  * <ul>
- *   <li>{@code BATCH} (backfill): the topic from the earliest to the latest offsets, the folder
- *       once, the table once; Iceberg commits at the end.
- *   <li>{@code STREAMING} (continuous): the topic, the folder monitored, the table polled by its
- *       {@code updated_at} cursor; Iceberg commits on each checkpoint.
+ *   <li>{@code BATCH} (backfill): topics from the earliest to the latest offsets, folders once,
+ *       tables once; Iceberg commits at the end. A rerun writes nothing it already wrote.
+ *   <li>{@code STREAMING} (continuous): topics, folders monitored, tables polled by their cursor;
+ *       Iceberg commits on each checkpoint.
  * </ul>
  *
- * <p>Run it with {@code --config tideline.yaml --mode BATCH|STREAMING}.
+ * <p>Run it with {@code --config tideline.yaml --mode BATCH|STREAMING [--sources a,b]}.
  */
 public final class IngestJob {
 
-    public static final String EVENTS = "events";
-    public static final String ORDERS = "orders";
-    public static final String CUSTOMERS = "customers";
-    public static final List<String> SOURCES = List.of(EVENTS, ORDERS, CUSTOMERS);
-
     private final TidelineConfig config;
     private final Configuration flink;
-    private MapFunction<RowData, RowData> eventsTap;
+    private List<String> only;
+    private String tapSource;
+    private MapFunction<RowData, RowData> tap;
 
     /**
-     * @param config the deployment: Kafka, PostgreSQL, the catalog and the {@code sources} section
+     * @param config the deployment: Kafka, PostgreSQL, the catalog, the {@code ingestion} and
+     *     {@code sources} sections
      * @param flink the Flink client configuration (a cluster's, or {@link
      *     FlinkSettings#jobConfiguration} inside {@code flink run})
      */
@@ -89,13 +93,43 @@ public final class IngestJob {
         this.flink = flink;
     }
 
+    /** Runs only these sources (names of the {@code sources} section), e.g. one job per source. */
+    public IngestJob onlySources(List<String> sources) {
+        for (String name : sources) {
+            if (!config.sources().containsKey(name)) {
+                throw new IllegalArgumentException(
+                        "--sources: no source '"
+                                + name
+                                + "'; sources are "
+                                + config.sources().keySet());
+            }
+        }
+        this.only = List.copyOf(sources);
+        return this;
+    }
+
     /**
-     * Inserts {@code tap} on the events path right after validation (it must pass every row on).
+     * Inserts {@code tap} on one source's path right after validation (it must pass every row on).
      * For tests that inject failures.
      */
-    public IngestJob withEventsTap(MapFunction<RowData, RowData> tap) {
-        this.eventsTap = tap;
+    public IngestJob withTap(String source, MapFunction<RowData, RowData> tap) {
+        this.tapSource = source;
+        this.tap = tap;
         return this;
+    }
+
+    /** The names of the sources this job runs. */
+    public List<String> sourceNames() {
+        List<String> out = new ArrayList<>();
+        config.enabledSources()
+                .keySet()
+                .forEach(
+                        n -> {
+                            if (only == null || only.contains(n)) {
+                                out.add(n);
+                            }
+                        });
+        return out;
     }
 
     /** Runs a BATCH backfill to the end and returns its counts. */
@@ -156,236 +190,342 @@ public final class IngestJob {
 
     /** Builds the job graph in an environment for {@code mode}, creating missing tables first. */
     public StreamExecutionEnvironment plan(RuntimeExecutionMode mode) throws IOException {
-        SourcesConfig sources = config.sources();
-        if (!sources.enabled()
-                || !(sources.events().enabled()
-                        || sources.orders().enabled()
-                        || sources.customers().enabled())) {
+        List<String> names = sourceNames();
+        if (!config.ingestion().enabled() || names.isEmpty()) {
             throw new IllegalStateException("sources: no source is enabled");
         }
-        IngestTables.ensure(IcebergCatalogs.open(config));
+        Map<TableIdentifier, Schema> schemas =
+                IngestTables.ensure(IcebergCatalogs.open(config), config, names);
         StreamExecutionEnvironment env = FlinkSettings.environment(flink, mode);
         boolean batch = mode == RuntimeExecutionMode.BATCH;
         CatalogLoader catalog = IcebergCatalogs.loader(config);
-        List<DataStream<RowData>> quarantined = new ArrayList<>();
-
-        if (sources.events().enabled()) {
-            quarantined.add(events(env, batch, catalog));
-        }
-        if (sources.orders().enabled()) {
-            quarantined.add(orders(env, batch, catalog));
-        }
-        if (sources.customers().enabled()) {
-            quarantined.add(customers(env, batch, catalog));
-        }
-
-        DataStream<RowData> quarantine = quarantined.get(0);
-        for (int i = 1; i < quarantined.size(); i++) {
-            quarantine = quarantine.union(quarantined.get(i));
+        IngestionConfig ingestion = config.ingestion();
+        TableIdentifier quarantineId = IngestTables.quarantine(ingestion);
+        TableIdentifier lateId = IngestTables.late(ingestion);
+        DataStream<RowData> quarantine = null;
+        DataStream<RowData> late = null;
+        for (String name : names) {
+            Paths p = source(env, batch, catalog, schemas, name);
+            DataStream<RowData> q = p.quarantined;
+            if (batch) {
+                q =
+                        q.filter(
+                                        new SkipCommitted(
+                                                TableLoader.fromCatalog(catalog, quarantineId),
+                                                name,
+                                                true,
+                                                IngestTables.Quarantine.SOURCE_POSITION,
+                                                fileIngestion(
+                                                        name,
+                                                        IngestTables.Quarantine.INGESTION_TIME)))
+                                .uid(name + "-quarantine-skip")
+                                .name(name + ": skip committed (quarantine)");
+            }
+            quarantine = quarantine == null ? q : quarantine.union(q);
+            if (p.late != null) {
+                DataStream<RowData> l = p.late;
+                if (batch) {
+                    l =
+                            l.filter(
+                                            new SkipCommitted(
+                                                    TableLoader.fromCatalog(catalog, lateId),
+                                                    name,
+                                                    true,
+                                                    IngestTables.Late.SOURCE_POSITION,
+                                                    fileIngestion(
+                                                            name,
+                                                            IngestTables.Late.INGESTION_TIME)))
+                                    .uid(name + "-late-skip")
+                                    .name(name + ": skip committed (late)");
+                }
+                late = late == null ? l : late.union(l);
+            }
         }
         FlinkSink.forRowData(quarantine)
-                .tableLoader(TableLoader.fromCatalog(catalog, IngestTables.QUARANTINE))
+                .tableLoader(TableLoader.fromCatalog(catalog, quarantineId))
                 .uidPrefix("quarantine-sink")
                 .append();
+        if (late != null) {
+            FlinkSink.forRowData(late)
+                    .tableLoader(TableLoader.fromCatalog(catalog, lateId))
+                    .upsert(true)
+                    .equalityFieldColumns(List.of("source", "key"))
+                    .uidPrefix("late-sink")
+                    .append();
+        }
         return env;
     }
 
-    private DataStream<RowData> events(
-            StreamExecutionEnvironment env, boolean batch, CatalogLoader catalog) {
-        SourcesConfig s = config.sources();
-        EventsSourceConfig e = s.events();
-        InternalTypeInfo<RowData> type = IngestTables.rowType(IngestTables.EVENTS_SCHEMA);
+    /** For file drops, a delivery is its position and its file's version (modification time). */
+    private int fileIngestion(String name, int ingestionField) {
+        return config.sources().get(name).kind() == SourceConfig.Kind.FILES ? ingestionField : -1;
+    }
+
+    private record Paths(DataStream<RowData> quarantined, DataStream<RowData> late) {}
+
+    private Paths source(
+            StreamExecutionEnvironment env,
+            boolean batch,
+            CatalogLoader catalog,
+            Map<TableIdentifier, Schema> schemas,
+            String name)
+            throws IOException {
+        SourceConfig s = config.sources().get(name);
+        IngestionConfig ingestion = config.ingestion();
+        TableIdentifier tableId = IngestTables.table(config, name);
+        Schema schema = schemas.get(tableId);
+        List<String> columns = IngestTables.columnNames(schema);
+        InternalTypeInfo<RowData> type = IngestTables.rowType(schema);
+        RecordPlan plan = new RecordPlan(name, s, ingestion, columns);
+        int ingestionIdx = columns.indexOf("ingestion_time");
+        int positionIdx = columns.indexOf("source_position");
+        boolean single = s.kind() == SourceConfig.Kind.JDBC;
+
+        DataStream<RawRecord> raw =
+                switch (s.kind()) {
+                    case KAFKA -> kafka(env, batch, name, s);
+                    case FILES -> files(env, batch, name, s);
+                    case JDBC ->
+                            env.fromSource(
+                                            new CursorSource(name, config.postgres(), s, batch),
+                                            WatermarkStrategy.noWatermarks(),
+                                            name + ": jdbc")
+                                    .setParallelism(1)
+                                    .uid(name + "-source");
+                };
+        SingleOutputStreamOperator<RowData> valid =
+                raw.process(new ValidateRecords(name, plan, s.eventTime() == null), type)
+                        .uid(name + "-validate")
+                        .name(name + ": validate");
+        if (single) {
+            valid.setParallelism(1);
+        }
+        DataStream<RowData> rows =
+                tap == null || !name.equals(tapSource)
+                        ? valid
+                        : valid.map(tap, type).uid(name + "-tap").name(name + ": tap");
+
+        int[] keyIdx = s.key().stream().mapToInt(columns::indexOf).toArray();
+        DataStream<RowData> late = null;
+        if (s.eventTime() != null) {
+            int eventIdx = columns.indexOf(s.eventTime());
+            SingleOutputStreamOperator<RowData> onTime =
+                    rows.assignTimestampsAndWatermarks(watermarks(eventIdx, ingestionIdx))
+                            .uid(name + "-watermarks")
+                            .process(
+                                    new RouteLateEvents(
+                                            name,
+                                            schema,
+                                            keyIdx,
+                                            eventIdx,
+                                            ingestionIdx,
+                                            positionIdx,
+                                            s.allowedLatenessOr(ingestion.allowedLateness())
+                                                    .toMillis()),
+                                    type)
+                            .uid(name + "-lateness")
+                            .name(name + ": lateness");
+            InternalTypeInfo<RowData> lateType = IngestTables.rowType(IngestTables.LATE_SCHEMA);
+            late =
+                    onTime.getSideOutput(RouteLateEvents.LATE)
+                            .keyBy(
+                                    row -> row.getString(IngestTables.Late.KEY).toString(),
+                                    Types.STRING)
+                            .process(
+                                    new FirstDeliveryWins(
+                                            name,
+                                            ingestion.dedupHorizon(),
+                                            batch,
+                                            null,
+                                            IngestTables.Late.INGESTION_TIME,
+                                            IngestTables.Late.SOURCE_POSITION,
+                                            lateType,
+                                            Bucket.LATE),
+                                    lateType)
+                            .uid(name + "-late-dedup")
+                            .name(name + ": late, deduplicated");
+            rows = onTime;
+        }
+
+        TableLoader table = TableLoader.fromCatalog(catalog, tableId);
+        int fileIngestion = s.kind() == SourceConfig.Kind.FILES ? ingestionIdx : -1;
+        if (s.key().isEmpty()) {
+            DataStream<RowData> accepted =
+                    rows.map(new CountAccepted(name, table), type)
+                            .uid(name + "-accepted")
+                            .name(name + ": accepted");
+            if (batch) {
+                accepted = skip(accepted, catalog, tableId, name, positionIdx, fileIngestion);
+            }
+            FlinkSink.forRowData(accepted).tableLoader(table).uidPrefix(name + "-sink").append();
+        } else {
+            RowKey key = new RowKey(schema, keyIdx, positionIdx);
+            DataStream<RowData> kept;
+            DataStream<RowData> versions;
+            if (s.dedup() == SourceConfig.Dedup.LATEST) {
+                int versionIdx = columns.indexOf(s.version());
+                boolean time =
+                        s.columnsInOrder().get(s.version()).columnType().kind()
+                                == ColumnType.Kind.TIMESTAMP;
+                int[] content =
+                        IntStream.range(0, columns.size())
+                                .filter(
+                                        i ->
+                                                !List.of(
+                                                                "ingestion_time",
+                                                                "processing_time",
+                                                                "source_position")
+                                                        .contains(columns.get(i)))
+                                .toArray();
+                LatestVersionWins latest =
+                        new LatestVersionWins(
+                                name,
+                                schema,
+                                versionIdx,
+                                time,
+                                content,
+                                ingestionIdx,
+                                positionIdx,
+                                table,
+                                batch);
+                SingleOutputStreamOperator<RowData> out =
+                        rows.keyBy(key, Types.STRING)
+                                .process(latest, type)
+                                .uid(name + "-latest")
+                                .name(name + ": latest version");
+                kept = out;
+                versions = out.getSideOutput(latest.changes());
+            } else {
+                FirstDeliveryWins first =
+                        new FirstDeliveryWins(
+                                name,
+                                ingestion.dedupHorizon(),
+                                batch,
+                                table,
+                                ingestionIdx,
+                                positionIdx,
+                                type,
+                                Bucket.ACCEPTED);
+                SingleOutputStreamOperator<RowData> out =
+                        rows.keyBy(key, Types.STRING)
+                                .process(first, type)
+                                .uid(name + "-dedup")
+                                .name(name + ": dedup");
+                kept = out;
+                versions = out.getSideOutput(first.firstDeliveries());
+            }
+            TableIdentifier changelogId = IngestTables.changelog(tableId);
+            if (batch) {
+                kept = skip(kept, catalog, tableId, name, positionIdx, fileIngestion);
+                versions = skip(versions, catalog, changelogId, name, positionIdx, fileIngestion);
+            }
+            FlinkSink.forRowData(kept)
+                    .tableLoader(table)
+                    .upsert(true)
+                    .equalityFieldColumns(s.key())
+                    .uidPrefix(name + "-sink")
+                    .append();
+            // Every version the keyed table takes, for readers that follow appends only (Iceberg's
+            // streaming source cannot follow upserts).
+            FlinkSink.forRowData(versions)
+                    .tableLoader(TableLoader.fromCatalog(catalog, changelogId))
+                    .uidPrefix(name + "-changelog-sink")
+                    .append();
+        }
+        return new Paths(valid.getSideOutput(ValidateRecords.QUARANTINE), late);
+    }
+
+    private static DataStream<RowData> skip(
+            DataStream<RowData> rows,
+            CatalogLoader catalog,
+            TableIdentifier table,
+            String name,
+            int positionIdx,
+            int ingestionIdx) {
+        return rows.filter(
+                        new SkipCommitted(
+                                TableLoader.fromCatalog(catalog, table),
+                                name,
+                                false,
+                                positionIdx,
+                                ingestionIdx))
+                .uid(name + "-skip-" + table.name())
+                .name(name + ": skip committed (" + table.name() + ")");
+    }
+
+    private DataStream<RawRecord> kafka(
+            StreamExecutionEnvironment env, boolean batch, String name, SourceConfig s) {
         KafkaSourceBuilder<RawRecord> kafka =
                 KafkaSource.<RawRecord>builder()
                         .setProperties(config.kafka().clientProperties())
-                        .setTopics(e.topic())
-                        .setGroupId(e.groupId())
-                        .setDeserializer(new EventRecords());
+                        .setGroupId(s.groupIdOr(name))
+                        .setDeserializer(new KafkaRecords(name));
+        if (s.topicPattern() != null) {
+            kafka.setTopicPattern(java.util.regex.Pattern.compile(s.topicPattern()));
+        } else if (s.topic() != null) {
+            kafka.setTopics(s.topic());
+        } else {
+            kafka.setTopics(s.topics());
+        }
         if (batch) {
             kafka.setStartingOffsets(OffsetsInitializer.earliest())
                     .setBounded(OffsetsInitializer.latest());
         } else {
             kafka.setStartingOffsets(
-                    switch (e.startingOffsets()) {
+                    switch (s.startingOffsets()) {
                         case EARLIEST -> OffsetsInitializer.earliest();
                         case LATEST -> OffsetsInitializer.latest();
                         case COMMITTED ->
                                 OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
                     });
         }
-        SingleOutputStreamOperator<RowData> valid =
-                env.fromSource(kafka.build(), WatermarkStrategy.noWatermarks(), "events: kafka")
-                        .uid("events-source")
-                        .process(new ValidateRecords(EVENTS, new EventValidator(s)), type)
-                        .uid("events-validate")
-                        .name("events: validate");
-        DataStream<RowData> tapped =
-                eventsTap == null
-                        ? valid
-                        : valid.map(eventsTap, type).uid("events-tap").name("events: tap");
-        SingleOutputStreamOperator<RowData> onTime =
-                tapped.assignTimestampsAndWatermarks(watermarks(s, IngestTables.Events.EVENT_TIME))
-                        .uid("events-watermarks")
-                        .process(new RouteLateEvents(s.allowedLateness().toMillis()), type)
-                        .uid("events-lateness")
-                        .name("events: lateness");
-        FlinkSink.forRowData(onTime.getSideOutput(RouteLateEvents.LATE))
-                .tableLoader(TableLoader.fromCatalog(catalog, IngestTables.LATE_EVENTS))
-                .uidPrefix("late-events-sink")
-                .append();
-        SingleOutputStreamOperator<RowData> firsts =
-                onTime.keyBy(
-                                row -> row.getString(IngestTables.Events.EVENT_ID).toString(),
-                                Types.STRING)
-                        .process(
-                                new FirstDeliveryWins(
-                                        s.dedupHorizon(),
-                                        !batch,
-                                        TableLoader.fromCatalog(catalog, IngestTables.EVENTS)),
-                                type)
-                        .uid("events-dedup")
-                        .name("events: dedup");
-        upsert(firsts, catalog, IngestTables.EVENTS, "event_id", "events-sink");
-        changelog(
-                firsts.getSideOutput(FirstDeliveryWins.FIRST_DELIVERIES),
-                catalog,
-                IngestTables.EVENTS_CHANGELOG,
-                "events-changelog-sink");
-        return valid.getSideOutput(ValidateRecords.QUARANTINE);
+        return env.fromSource(kafka.build(), WatermarkStrategy.noWatermarks(), name + ": kafka")
+                .uid(name + "-source");
     }
 
-    private DataStream<RowData> orders(
-            StreamExecutionEnvironment env, boolean batch, CatalogLoader catalog)
+    private DataStream<RawRecord> files(
+            StreamExecutionEnvironment env, boolean batch, String name, SourceConfig s)
             throws IOException {
-        SourcesConfig s = config.sources();
-        String folder = s.orders().folder();
+        String folder = s.folder();
         if (!folder.contains("://")) {
             Files.createDirectories(java.nio.file.Path.of(folder));
         }
-        InternalTypeInfo<RowData> type = IngestTables.rowType(IngestTables.ORDERS_SCHEMA);
-        DropFiles files = new DropFiles(s.orders().formats());
+        DropFiles files = new DropFiles(s);
         FileSource.FileSourceBuilder<RawRecord> builder =
-                FileSource.forBulkFileFormat(new DropFileFormat(folder, files), new Path(folder));
-        builder.setFileEnumerator(() -> new NonSplittingRecursiveEnumerator(files));
+                FileSource.forBulkFileFormat(
+                        new DropFileFormat(
+                                name,
+                                folder,
+                                files,
+                                s.headerLine(),
+                                s.maxRecordBytes(),
+                                s.charset()),
+                        new Path(folder));
+        builder.setFileEnumerator(() -> new VersionedFiles(files));
         if (!batch) {
-            builder.monitorContinuously(s.orders().monitorInterval());
+            builder.monitorContinuously(s.monitorInterval());
         }
-        SingleOutputStreamOperator<RowData> valid =
-                env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "orders: files")
-                        .uid("orders-source")
-                        .process(new ValidateRecords(ORDERS, new OrderValidator(s)), type)
-                        .uid("orders-validate")
-                        .name("orders: validate");
-        DataStream<RowData> latest =
-                valid.assignTimestampsAndWatermarks(watermarks(s, IngestTables.Orders.UPDATED_AT))
-                        .uid("orders-watermarks")
-                        .keyBy(
-                                row -> row.getString(IngestTables.Orders.ORDER_ID).toString(),
-                                Types.STRING)
-                        .process(
-                                new LatestVersionWins<String>(
-                                        ORDERS,
-                                        IngestTables.ORDERS_SCHEMA,
-                                        IngestTables.Orders.UPDATED_AT,
-                                        range(IngestTables.Orders.EXTRA_FIELDS + 1),
-                                        IngestTables.Orders.INGESTION_TIME,
-                                        IngestTables.Orders.SOURCE_POSITION,
-                                        TableLoader.fromCatalog(catalog, IngestTables.ORDERS)),
-                                type)
-                        .uid("orders-latest")
-                        .name("orders: latest version");
-        upsert(latest, catalog, IngestTables.ORDERS, "order_id", "orders-sink");
-        changelog(latest, catalog, IngestTables.ORDERS_CHANGELOG, "orders-changelog-sink");
-        return valid.getSideOutput(ValidateRecords.QUARANTINE);
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), name + ": files")
+                .uid(name + "-source");
     }
 
-    private DataStream<RowData> customers(
-            StreamExecutionEnvironment env, boolean batch, CatalogLoader catalog) {
-        SourcesConfig s = config.sources();
-        InternalTypeInfo<RowData> type = IngestTables.rowType(IngestTables.CUSTOMERS_SCHEMA);
-        SingleOutputStreamOperator<RowData> valid =
-                env.fromSource(
-                                new CustomersSource(config.postgres(), s.customers(), batch),
-                                WatermarkStrategy.noWatermarks(),
-                                "customers: postgres")
-                        .setParallelism(1)
-                        .uid("customers-source")
-                        .process(new ValidateRecords(CUSTOMERS, new CustomerValidator(s)), type)
-                        .setParallelism(1)
-                        .uid("customers-validate")
-                        .name("customers: validate");
-        DataStream<RowData> latest =
-                valid.assignTimestampsAndWatermarks(
-                                watermarks(s, IngestTables.Customers.UPDATED_AT))
-                        .setParallelism(1)
-                        .uid("customers-watermarks")
-                        .keyBy(row -> row.getLong(IngestTables.Customers.ID), Types.LONG)
-                        .process(
-                                new LatestVersionWins<Long>(
-                                        CUSTOMERS,
-                                        IngestTables.CUSTOMERS_SCHEMA,
-                                        IngestTables.Customers.UPDATED_AT,
-                                        range(IngestTables.Customers.UPDATED_AT + 1),
-                                        IngestTables.Customers.INGESTION_TIME,
-                                        IngestTables.Customers.SOURCE_POSITION,
-                                        TableLoader.fromCatalog(catalog, IngestTables.CUSTOMERS)),
-                                type)
-                        .uid("customers-latest")
-                        .name("customers: latest version");
-        upsert(latest, catalog, IngestTables.CUSTOMERS, "id", "customers-sink");
-        changelog(latest, catalog, IngestTables.CUSTOMERS_CHANGELOG, "customers-changelog-sink");
-        return valid.getSideOutput(ValidateRecords.QUARANTINE);
-    }
-
-    private static void upsert(
-            DataStream<RowData> rows,
-            CatalogLoader catalog,
-            TableIdentifier table,
-            String key,
-            String uidPrefix) {
-        FlinkSink.forRowData(rows)
-                .tableLoader(TableLoader.fromCatalog(catalog, table))
-                .upsert(true)
-                .equalityFieldColumns(List.of(key))
-                .uidPrefix(uidPrefix)
-                .append();
-    }
-
-    /**
-     * Appends every version a keyed table takes to its change log ({@code raw.*_changelog}), which
-     * Iceberg's streaming source can follow (it cannot follow upserts).
-     */
-    private static void changelog(
-            DataStream<RowData> rows,
-            CatalogLoader catalog,
-            TableIdentifier table,
-            String uidPrefix) {
-        FlinkSink.forRowData(rows)
-                .tableLoader(TableLoader.fromCatalog(catalog, table))
-                .uidPrefix(uidPrefix)
-                .append();
-    }
-
-    private static WatermarkStrategy<RowData> watermarks(SourcesConfig s, int timeField) {
+    private WatermarkStrategy<RowData> watermarks(int timeField, int ingestionField) {
+        WatermarkConfig wc = config.ingestion().watermark();
         WatermarkStrategy<RowData> w =
-                WatermarkStrategy.<RowData>forBoundedOutOfOrderness(s.watermark().outOfOrderness())
+                WatermarkStrategy.<RowData>forBoundedOutOfOrderness(wc.outOfOrderness())
                         .withTimestampAssigner(
-                                (row, previous) -> row.getTimestamp(timeField, 6).getMillisecond());
-        Duration idleness = s.watermark().idleness();
+                                (row, previous) ->
+                                        row.isNullAt(timeField)
+                                                ? row.getTimestamp(ingestionField, 6)
+                                                        .getMillisecond()
+                                                : row.getTimestamp(timeField, 6).getMillisecond());
+        Duration idleness = wc.idleness();
         return idleness.isZero() ? w : w.withIdleness(idleness);
     }
 
-    private static int[] range(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
-    }
-
-    /** The schema of each table this job writes. */
-    public static Map<TableIdentifier, Schema> tables() {
-        return IngestTables.all();
+    /** The schema of each table this job writes, as the configuration declares it. */
+    public Map<TableIdentifier, Schema> tables() {
+        return IngestTables.all(config, sourceNames());
     }
 
     /**
@@ -396,22 +536,30 @@ public final class IngestJob {
     public static void main(String[] args) throws Exception {
         String file = null;
         RuntimeExecutionMode mode = RuntimeExecutionMode.STREAMING;
+        List<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> file = args[++i];
                 case "--mode" -> mode = RuntimeExecutionMode.valueOf(args[++i].toUpperCase());
+                case "--sources" -> only = List.of(args[++i].split(","));
                 default -> {
-                    System.err.println("usage: IngestJob --config FILE [--mode BATCH|STREAMING]");
+                    System.err.println(
+                            "usage: IngestJob --config FILE [--mode BATCH|STREAMING] [--sources"
+                                    + " a,b]");
                     System.exit(2);
                 }
             }
         }
         if (file == null) {
-            System.err.println("usage: IngestJob --config FILE [--mode BATCH|STREAMING]");
+            System.err.println(
+                    "usage: IngestJob --config FILE [--mode BATCH|STREAMING] [--sources a,b]");
             System.exit(2);
         }
         TidelineConfig config = ConfigLoader.fromEnvironment().load(java.nio.file.Path.of(file));
         IngestJob job = new IngestJob(config, FlinkSettings.jobConfiguration(config.flink()));
+        if (only != null) {
+            job.onlySources(only);
+        }
         if (mode == RuntimeExecutionMode.BATCH) {
             IngestSummary summary = job.runBatch();
             System.out.print(summary);

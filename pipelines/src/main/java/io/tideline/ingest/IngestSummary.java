@@ -20,28 +20,37 @@ public record IngestSummary(Map<String, SourceCounts> sources) {
 
     /** From a job's accumulators (a finished job's result, or a running job's client). */
     public static IngestSummary fromAccumulators(Map<String, Object> accumulators) {
-        Map<String, SourceCounts> out = new TreeMap<>();
-        for (String source : IngestJob.SOURCES) {
-            long[] v = new long[Bucket.values().length];
-            boolean any = false;
+        Map<String, long[]> counts = new TreeMap<>();
+        for (Map.Entry<String, Object> e : accumulators.entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith(RunCounters.PREFIX) || !(e.getValue() instanceof Number n)) {
+                continue;
+            }
+            int dot = name.lastIndexOf('.');
+            if (dot <= RunCounters.PREFIX.length()) {
+                continue;
+            }
+            String source = name.substring(RunCounters.PREFIX.length(), dot);
+            String bucket = name.substring(dot + 1);
             for (Bucket b : Bucket.values()) {
-                Object value = accumulators.get(RunCounters.accumulatorName(source, b));
-                if (value instanceof Number n) {
-                    v[b.ordinal()] = n.longValue();
-                    any = true;
+                if (b.metricName().equals(bucket)) {
+                    counts.computeIfAbsent(source, k -> new long[Bucket.values().length])[
+                                    b.ordinal()] +=
+                            n.longValue();
                 }
             }
-            if (any) {
-                out.put(
-                        source,
-                        new SourceCounts(
-                                v[Bucket.READ.ordinal()],
-                                v[Bucket.ACCEPTED.ordinal()],
-                                v[Bucket.QUARANTINED.ordinal()],
-                                v[Bucket.LATE.ordinal()],
-                                v[Bucket.DUPLICATES.ordinal()]));
-            }
         }
+        Map<String, SourceCounts> out = new TreeMap<>();
+        counts.forEach(
+                (source, v) ->
+                        out.put(
+                                source,
+                                new SourceCounts(
+                                        v[Bucket.READ.ordinal()],
+                                        v[Bucket.ACCEPTED.ordinal()],
+                                        v[Bucket.QUARANTINED.ordinal()],
+                                        v[Bucket.LATE.ordinal()],
+                                        v[Bucket.DUPLICATES.ordinal()])));
         return new IngestSummary(out);
     }
 

@@ -3,116 +3,51 @@
  */
 package io.tideline.ingest;
 
+import io.tideline.config.ColumnConfig;
+import io.tideline.config.ColumnType;
+import io.tideline.config.IngestionConfig;
+import io.tideline.config.SourceConfig;
+import io.tideline.config.TidelineConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.UpdateSchema;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 import org.apache.iceberg.types.Types.NestedField;
 
 /**
- * The Iceberg tables ingestion writes, as the README's "Tables" section defines them: their
- * schemas, keys and the position of each column in the {@link RowData} rows the jobs build.
+ * The Iceberg tables ingestion writes, derived from the configuration: for every source its table
+ * (the declared columns in order, then {@code extra_fields} when {@code unknown-fields: extra},
+ * {@code ingestion_time}, {@code processing_time}, {@code source_position}), keyed by its {@code
+ * key} (equality fields) and partitioned by its {@code partition-by}; for every keyed source its
+ * append-only change log {@code <table>_changelog}; and the shared quarantine and late tables.
  *
- * <p>All are format v2 and unpartitioned: the keyed tables are written as upserts, which need every
- * partition source column among the equality fields, and a day partition on the event time would
- * make a corrected timestamp a different key.
+ * <p>All are format v2. A column added to a source's configuration is added to its table (and
+ * change log) when the job starts; older rows read null.
  */
 public final class IngestTables {
 
     private IngestTables() {}
 
-    public static final Namespace NAMESPACE = Namespace.of("raw");
-    public static final TableIdentifier EVENTS = TableIdentifier.of(NAMESPACE, "events");
-    public static final TableIdentifier ORDERS = TableIdentifier.of(NAMESPACE, "orders");
-    public static final TableIdentifier CUSTOMERS = TableIdentifier.of(NAMESPACE, "customers");
-    public static final TableIdentifier QUARANTINE = TableIdentifier.of(NAMESPACE, "quarantine");
-    public static final TableIdentifier LATE_EVENTS = TableIdentifier.of(NAMESPACE, "late_events");
-
-    /**
-     * The change logs of the three keyed tables: append-only, one row per version the keyed table
-     * took (for events, one row per event id first delivered). The keyed tables are written as
-     * upserts, with equality deletes, and Iceberg's streaming source reads appended files only, so
-     * a continuous reader (the STREAMING SQL layer) follows these instead.
-     */
-    public static final TableIdentifier EVENTS_CHANGELOG =
-            TableIdentifier.of(NAMESPACE, "events_changelog");
-
-    public static final TableIdentifier ORDERS_CHANGELOG =
-            TableIdentifier.of(NAMESPACE, "orders_changelog");
-    public static final TableIdentifier CUSTOMERS_CHANGELOG =
-            TableIdentifier.of(NAMESPACE, "customers_changelog");
-
-    private static final Types.DecimalType MONEY = Types.DecimalType.of(18, 2);
     private static final Types.TimestampType TIMESTAMPTZ = Types.TimestampType.withZone();
 
-    /** Column positions of {@code raw.events} (and the first twelve of {@code raw.late_events}). */
-    public static final class Events {
-        public static final int EVENT_ID = 0;
-        public static final int EVENT_TYPE = 1;
-        public static final int CUSTOMER_ID = 2;
-        public static final int ANONYMOUS_ID = 3;
-        public static final int EVENT_TIME = 4;
-        public static final int AMOUNT = 5;
-        public static final int CURRENCY = 6;
-        public static final int PROPERTIES = 7;
-        public static final int EXTRA_FIELDS = 8;
-        public static final int INGESTION_TIME = 9;
-        public static final int PROCESSING_TIME = 10;
-        public static final int SOURCE_POSITION = 11;
-        public static final int ARITY = 12;
-
-        /** Only in {@code raw.late_events}. */
-        public static final int LATENESS_MS = 12;
-
-        private Events() {}
-    }
-
-    /** Column positions of {@code raw.orders}. */
-    public static final class Orders {
-        public static final int ORDER_ID = 0;
-        public static final int CUSTOMER_EMAIL = 1;
-        public static final int AMOUNT = 2;
-        public static final int CURRENCY = 3;
-        public static final int STATUS = 4;
-        public static final int CREATED_AT = 5;
-        public static final int UPDATED_AT = 6;
-        public static final int EXTRA_FIELDS = 7;
-        public static final int INGESTION_TIME = 8;
-        public static final int PROCESSING_TIME = 9;
-        public static final int SOURCE_POSITION = 10;
-        public static final int ARITY = 11;
-
-        private Orders() {}
-    }
-
-    /** Column positions of {@code raw.customers}. */
-    public static final class Customers {
-        public static final int ID = 0;
-        public static final int EMAIL = 1;
-        public static final int NAME = 2;
-        public static final int COUNTRY = 3;
-        public static final int PLAN = 4;
-        public static final int CREATED_AT = 5;
-        public static final int UPDATED_AT = 6;
-        public static final int INGESTION_TIME = 7;
-        public static final int PROCESSING_TIME = 8;
-        public static final int SOURCE_POSITION = 9;
-        public static final int ARITY = 10;
-
-        private Customers() {}
-    }
-
-    /** Column positions of {@code raw.quarantine}. */
+    /** Column positions of the quarantine table. */
     public static final class Quarantine {
         public static final int SOURCE = 0;
         public static final int SOURCE_POSITION = 1;
@@ -122,7 +57,7 @@ public final class IngestTables {
         public static final int INGESTION_TIME = 5;
         public static final int QUARANTINED_AT = 6;
 
-        /** Added column: the exact bytes, base64, when they are not valid UTF-8; else null. */
+        /** The exact bytes, base64, when they are not valid UTF-8; else null. */
         public static final int RAW_PAYLOAD_BASE64 = 7;
 
         public static final int ARITY = 8;
@@ -130,60 +65,20 @@ public final class IngestTables {
         private Quarantine() {}
     }
 
-    private static List<NestedField> eventColumns() {
-        return List.of(
-                NestedField.required(1, "event_id", Types.StringType.get()),
-                NestedField.optional(2, "event_type", Types.StringType.get()),
-                NestedField.optional(3, "customer_id", Types.StringType.get()),
-                NestedField.optional(4, "anonymous_id", Types.StringType.get()),
-                NestedField.optional(5, "event_time", TIMESTAMPTZ),
-                NestedField.optional(6, "amount", MONEY),
-                NestedField.optional(7, "currency", Types.StringType.get()),
-                NestedField.optional(8, "properties", Types.StringType.get()),
-                NestedField.optional(9, "extra_fields", Types.StringType.get()),
-                NestedField.optional(10, "ingestion_time", TIMESTAMPTZ),
-                NestedField.optional(11, "processing_time", TIMESTAMPTZ),
-                NestedField.optional(12, "source_position", Types.StringType.get()));
+    /** Column positions of the late table. */
+    public static final class Late {
+        public static final int SOURCE = 0;
+        public static final int KEY = 1;
+        public static final int SOURCE_POSITION = 2;
+        public static final int EVENT_TIME = 3;
+        public static final int LATENESS_MS = 4;
+        public static final int INGESTION_TIME = 5;
+        public static final int PROCESSING_TIME = 6;
+        public static final int PAYLOAD = 7;
+        public static final int ARITY = 8;
+
+        private Late() {}
     }
-
-    public static final Schema EVENTS_SCHEMA = new Schema(eventColumns(), Set.of(1));
-
-    public static final Schema LATE_EVENTS_SCHEMA =
-            new Schema(
-                    concat(
-                            eventColumns(),
-                            NestedField.optional(13, "lateness_ms", Types.LongType.get())));
-
-    public static final Schema ORDERS_SCHEMA =
-            new Schema(
-                    List.of(
-                            NestedField.required(1, "order_id", Types.StringType.get()),
-                            NestedField.optional(2, "customer_email", Types.StringType.get()),
-                            NestedField.optional(3, "amount", MONEY),
-                            NestedField.optional(4, "currency", Types.StringType.get()),
-                            NestedField.optional(5, "status", Types.StringType.get()),
-                            NestedField.optional(6, "created_at", TIMESTAMPTZ),
-                            NestedField.optional(7, "updated_at", TIMESTAMPTZ),
-                            NestedField.optional(8, "extra_fields", Types.StringType.get()),
-                            NestedField.optional(9, "ingestion_time", TIMESTAMPTZ),
-                            NestedField.optional(10, "processing_time", TIMESTAMPTZ),
-                            NestedField.optional(11, "source_position", Types.StringType.get())),
-                    Set.of(1));
-
-    public static final Schema CUSTOMERS_SCHEMA =
-            new Schema(
-                    List.of(
-                            NestedField.required(1, "id", Types.LongType.get()),
-                            NestedField.optional(2, "email", Types.StringType.get()),
-                            NestedField.optional(3, "name", Types.StringType.get()),
-                            NestedField.optional(4, "country", Types.StringType.get()),
-                            NestedField.optional(5, "plan", Types.StringType.get()),
-                            NestedField.optional(6, "created_at", TIMESTAMPTZ),
-                            NestedField.optional(7, "updated_at", TIMESTAMPTZ),
-                            NestedField.optional(8, "ingestion_time", TIMESTAMPTZ),
-                            NestedField.optional(9, "processing_time", TIMESTAMPTZ),
-                            NestedField.optional(10, "source_position", Types.StringType.get())),
-                    Set.of(1));
 
     public static final Schema QUARANTINE_SCHEMA =
             new Schema(
@@ -196,47 +91,215 @@ public final class IngestTables {
                     NestedField.optional(7, "quarantined_at", TIMESTAMPTZ),
                     NestedField.optional(8, "raw_payload_base64", Types.StringType.get()));
 
-    /** Every table with its schema. */
-    public static Map<TableIdentifier, Schema> all() {
-        return Map.of(
-                EVENTS, EVENTS_SCHEMA,
-                LATE_EVENTS, LATE_EVENTS_SCHEMA,
-                ORDERS, ORDERS_SCHEMA,
-                CUSTOMERS, CUSTOMERS_SCHEMA,
-                QUARANTINE, QUARANTINE_SCHEMA,
-                EVENTS_CHANGELOG, changelog(EVENTS_SCHEMA),
-                ORDERS_CHANGELOG, changelog(ORDERS_SCHEMA),
-                CUSTOMERS_CHANGELOG, changelog(CUSTOMERS_SCHEMA));
+    /**
+     * Late rows of every source with an {@code event-time}, one per source and key (its earliest
+     * late delivery): {@code payload} is the validated row as a JSON object.
+     */
+    public static final Schema LATE_SCHEMA =
+            new Schema(
+                    List.of(
+                            NestedField.required(1, "source", Types.StringType.get()),
+                            NestedField.required(2, "key", Types.StringType.get()),
+                            NestedField.optional(3, "source_position", Types.StringType.get()),
+                            NestedField.optional(4, "event_time", TIMESTAMPTZ),
+                            NestedField.optional(5, "lateness_ms", Types.LongType.get()),
+                            NestedField.optional(6, "ingestion_time", TIMESTAMPTZ),
+                            NestedField.optional(7, "processing_time", TIMESTAMPTZ),
+                            NestedField.optional(8, "payload", Types.StringType.get())),
+                    Set.of(1, 2));
+
+    public static Namespace namespace(IngestionConfig ingestion) {
+        return Namespace.of(ingestion.namespace());
     }
 
-    /** A keyed table's columns without its identifier fields: the schema of its change log. */
-    private static Schema changelog(Schema keyed) {
-        return new Schema(keyed.columns());
+    public static TableIdentifier quarantine(IngestionConfig ingestion) {
+        return TableIdentifier.of(namespace(ingestion), ingestion.quarantineTable());
     }
 
-    /** Creates the {@code raw} namespace and every table that does not exist yet. */
-    public static void ensure(Catalog catalog) {
-        if (catalog instanceof SupportsNamespaces ns && !ns.namespaceExists(NAMESPACE)) {
+    public static TableIdentifier late(IngestionConfig ingestion) {
+        return TableIdentifier.of(namespace(ingestion), ingestion.lateTable());
+    }
+
+    /** A source's table. */
+    public static TableIdentifier table(TidelineConfig config, String source) {
+        return TableIdentifier.parse(
+                config.sources().get(source).tableOr(config.ingestion().namespace(), source));
+    }
+
+    /** The change log of a keyed table. */
+    public static TableIdentifier changelog(TableIdentifier table) {
+        return TableIdentifier.of(table.namespace(), table.name() + "_changelog");
+    }
+
+    /** The Iceberg type of a declared column. */
+    public static Type icebergType(ColumnType t) {
+        return switch (t.kind()) {
+            case STRING, JSON -> Types.StringType.get();
+            case BOOLEAN -> Types.BooleanType.get();
+            case INT -> Types.IntegerType.get();
+            case BIGINT -> Types.LongType.get();
+            case DOUBLE -> Types.DoubleType.get();
+            case DECIMAL -> Types.DecimalType.of(t.precision(), t.scale());
+            case DATE -> Types.DateType.get();
+            case TIMESTAMP -> TIMESTAMPTZ;
+        };
+    }
+
+    /** A source's table schema as the configuration declares it (key columns required). */
+    public static Schema schemaOf(SourceConfig s) {
+        List<NestedField> fields = new ArrayList<>();
+        Set<Integer> ids = new HashSet<>();
+        int id = 1;
+        for (Map.Entry<String, ColumnConfig> e : s.columnsInOrder().entrySet()) {
+            Type type = icebergType(e.getValue().columnType());
+            if (s.key().contains(e.getKey())) {
+                ids.add(id);
+                fields.add(NestedField.required(id++, e.getKey(), type));
+            } else {
+                fields.add(NestedField.optional(id++, e.getKey(), type));
+            }
+        }
+        if (s.unknownFields() == SourceConfig.UnknownFields.EXTRA) {
+            fields.add(NestedField.optional(id++, "extra_fields", Types.StringType.get()));
+        }
+        fields.add(NestedField.optional(id++, "ingestion_time", TIMESTAMPTZ));
+        fields.add(NestedField.optional(id++, "processing_time", TIMESTAMPTZ));
+        fields.add(NestedField.optional(id, "source_position", Types.StringType.get()));
+        return new Schema(fields, ids);
+    }
+
+    private static final Pattern TRANSFORM =
+            Pattern.compile(
+                    "(?:(year|month|day|hour)\\(\\s*([a-z_][a-z0-9_]*)\\s*\\)"
+                        + "|(bucket|truncate)\\(\\s*(\\d{1,9})\\s*,\\s*([a-z_][a-z0-9_]*)\\s*\\)"
+                        + "|([a-z_][a-z0-9_]*))");
+
+    /** The partition spec of {@code partition-by}. */
+    public static PartitionSpec specOf(SourceConfig s, Schema schema) {
+        if (s.partitionBy().isEmpty()) {
+            return PartitionSpec.unpartitioned();
+        }
+        PartitionSpec.Builder b = PartitionSpec.builderFor(schema);
+        for (String t : s.partitionBy()) {
+            Matcher m = TRANSFORM.matcher(t.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("not a transform: " + t);
+            }
+            if (m.group(1) != null) {
+                switch (m.group(1)) {
+                    case "year" -> b.year(m.group(2));
+                    case "month" -> b.month(m.group(2));
+                    case "day" -> b.day(m.group(2));
+                    default -> b.hour(m.group(2));
+                }
+            } else if (m.group(3) != null) {
+                int n = Integer.parseInt(m.group(4));
+                if (m.group(3).equals("bucket")) {
+                    b.bucket(m.group(5), n);
+                } else {
+                    b.truncate(m.group(5), n);
+                }
+            } else {
+                b.identity(m.group(6));
+            }
+        }
+        return b.build();
+    }
+
+    /** Every table the given sources write, with the schema the configuration gives it. */
+    public static Map<TableIdentifier, Schema> all(TidelineConfig config, List<String> sources) {
+        Map<TableIdentifier, Schema> out = new LinkedHashMap<>();
+        boolean anyLate = false;
+        for (String name : sources) {
+            SourceConfig s = config.sources().get(name);
+            TableIdentifier id = table(config, name);
+            Schema schema = schemaOf(s);
+            out.put(id, schema);
+            if (!s.key().isEmpty()) {
+                out.put(changelog(id), new Schema(schema.columns()));
+            }
+            anyLate |= s.eventTime() != null;
+        }
+        out.put(quarantine(config.ingestion()), QUARANTINE_SCHEMA);
+        if (anyLate) {
+            out.put(late(config.ingestion()), LATE_SCHEMA);
+        }
+        return out;
+    }
+
+    /**
+     * Creates the namespace and every missing table of {@code sources}; adds to existing tables the
+     * columns the configuration declares and they lack (schema evolution by configuration).
+     *
+     * @return the schema of each table after the change: the layout of the rows written to it
+     */
+    public static Map<TableIdentifier, Schema> ensure(
+            Catalog catalog, TidelineConfig config, List<String> sources) {
+        Namespace ns = namespace(config.ingestion());
+        if (catalog instanceof SupportsNamespaces n && !n.namespaceExists(ns)) {
             try {
-                ns.createNamespace(NAMESPACE);
+                n.createNamespace(ns);
             } catch (org.apache.iceberg.exceptions.AlreadyExistsException raced) {
                 // another job created it first
             }
         }
-        all().forEach(
+        Map<TableIdentifier, PartitionSpec> specs = new LinkedHashMap<>();
+        for (String name : sources) {
+            SourceConfig s = config.sources().get(name);
+            specs.put(table(config, name), specOf(s, schemaOf(s)));
+        }
+        Map<TableIdentifier, Schema> out = new LinkedHashMap<>();
+        all(config, sources)
+                .forEach(
                         (id, schema) -> {
                             if (!catalog.tableExists(id)) {
                                 try {
+                                    PartitionSpec spec =
+                                            specs.getOrDefault(id, PartitionSpec.unpartitioned());
                                     catalog.createTable(
                                             id,
                                             schema,
-                                            PartitionSpec.unpartitioned(),
+                                            spec.isUnpartitioned()
+                                                    ? PartitionSpec.unpartitioned()
+                                                    : specOf(sourceOf(config, sources, id), schema),
                                             Map.of("format-version", "2"));
                                 } catch (org.apache.iceberg.exceptions.AlreadyExistsException r) {
                                     // another job created it first
                                 }
                             }
+                            Table table = catalog.loadTable(id);
+                            List<NestedField> missing = new ArrayList<>();
+                            for (NestedField f : schema.columns()) {
+                                if (table.schema().findField(f.name()) == null) {
+                                    missing.add(f);
+                                }
+                            }
+                            if (!missing.isEmpty()) {
+                                UpdateSchema update = table.updateSchema();
+                                for (NestedField f : missing) {
+                                    update.addColumn(f.name(), f.type(), f.doc());
+                                }
+                                update.commit();
+                                table.refresh();
+                            }
+                            out.put(id, table.schema());
                         });
+        return out;
+    }
+
+    private static SourceConfig sourceOf(
+            TidelineConfig config, List<String> sources, TableIdentifier id) {
+        for (String name : sources) {
+            if (table(config, name).equals(id)) {
+                return config.sources().get(name);
+            }
+        }
+        throw new IllegalArgumentException("no source writes " + id);
+    }
+
+    /** The column names of a schema, in order. */
+    public static List<String> columnNames(Schema schema) {
+        return schema.columns().stream().map(NestedField::name).toList();
     }
 
     /** Flink's type information for rows of {@code schema}, for typed stream edges. */
@@ -257,11 +320,5 @@ public final class IngestTables {
     /** Loads one table (for tests and summaries). */
     public static Table load(Catalog catalog, TableIdentifier id) {
         return catalog.loadTable(id);
-    }
-
-    private static List<NestedField> concat(List<NestedField> a, NestedField b) {
-        java.util.ArrayList<NestedField> out = new java.util.ArrayList<>(a);
-        out.add(b);
-        return out;
     }
 }

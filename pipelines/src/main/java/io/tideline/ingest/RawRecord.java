@@ -4,15 +4,35 @@
 package io.tideline.ingest;
 
 /**
- * One record as a source delivered it, before any validation.
+ * One record as a source delivered it, before validation.
  *
- * @param source {@code events}, {@code orders} or {@code customers}
- * @param position where it came from: {@code topic/partition/offset}, {@code file:line} or {@code
- *     schema.table/id@updated_at}
- * @param ingestionTime epoch millis it reached the source: the Kafka record timestamp, the file's
- *     modification time, or the database read time
- * @param payload the bytes as delivered (one JSON object, or one CSV line)
- * @param header the CSV header line of the file, or null
+ * @param source the source's name
+ * @param position where it was read: {@code topic/partition/offset}, {@code file:line}, or {@code
+ *     table/key@version}
+ * @param ingestionTime when it reached us: the Kafka record timestamp, the file's modification
+ *     time, the database read time (epoch milliseconds)
+ * @param payload the bytes, never decoded on the way (bad bytes reach validation and the
+ *     quarantine)
+ * @param header for CSV records, the file's header line ({@code ""} when the names come from the
+ *     configuration or the declared columns); null for JSON
+ * @param kind {@link #RECORD}, {@link #TOO_LONG} (a file line over {@code max-record-bytes}, its
+ *     first bytes in {@code payload}) or {@link #VANISHED_FILE} (a listed file gone before it was
+ *     read: counted, not a record)
  */
 public record RawRecord(
-        String source, String position, long ingestionTime, byte[] payload, String header) {}
+        String source,
+        String position,
+        long ingestionTime,
+        byte[] payload,
+        String header,
+        int kind) {
+
+    public static final int RECORD = 0;
+    public static final int TOO_LONG = 1;
+    public static final int VANISHED_FILE = 2;
+
+    public RawRecord(
+            String source, String position, long ingestionTime, byte[] payload, String header) {
+        this(source, position, ingestionTime, payload, header, RECORD);
+    }
+}

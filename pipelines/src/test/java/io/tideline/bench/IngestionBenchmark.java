@@ -8,9 +8,9 @@ import io.tideline.config.ConfigLoader;
 import io.tideline.config.Durations;
 import io.tideline.config.TidelineConfig;
 import io.tideline.flink.FlinkSettings;
+import io.tideline.ingest.IngestFixtures;
 import io.tideline.ingest.IngestJob;
 import io.tideline.ingest.IngestSummary;
-import io.tideline.ingest.IngestTables;
 import io.tideline.local.Folders;
 import io.tideline.local.LocalFlink;
 import io.tideline.local.LocalKafka;
@@ -111,28 +111,20 @@ public final class IngestionBenchmark {
             Path dir, LocalKafka kafka, String topic, String warehouse, Duration interval) {
         String yaml =
                 String.join(
-                        "\n",
-                        "kafka:",
-                        "  embedded: false",
-                        "  bootstrap-servers: [" + kafka.bootstrapServers() + "]",
-                        "catalog:",
-                        "  name: tideline",
-                        "  type: hadoop",
-                        "  warehouse: " + warehouse,
-                        "flink:",
-                        "  parallelism: 2",
-                        "  checkpoint-interval: " + Durations.format(interval),
-                        "  checkpoint-dir: checkpoints-" + warehouse,
-                        "sources:",
-                        "  events:",
-                        "    topic: " + topic,
-                        "    group-id: bench-" + warehouse,
-                        "    starting-offsets: earliest",
-                        "  orders:",
-                        "    enabled: false",
-                        "  customers:",
-                        "    enabled: false",
-                        "");
+                                "\n",
+                                "kafka:",
+                                "  embedded: false",
+                                "  bootstrap-servers: [" + kafka.bootstrapServers() + "]",
+                                "catalog:",
+                                "  name: tideline",
+                                "  type: hadoop",
+                                "  warehouse: " + warehouse,
+                                "flink:",
+                                "  parallelism: 2",
+                                "  checkpoint-interval: " + Durations.format(interval),
+                                "  checkpoint-dir: checkpoints-" + warehouse,
+                                "")
+                        + IngestFixtures.demoSources(topic, "bench-" + warehouse, null, "events");
         return new ConfigLoader(System::getenv).parse(yaml, "bench.yaml", dir);
     }
 
@@ -373,7 +365,7 @@ public final class IngestionBenchmark {
                                 event(i, System.currentTimeMillis(), random)));
             }
             producer.flush();
-            Table table = IcebergCatalogs.open(config).loadTable(IngestTables.EVENTS);
+            Table table = IcebergCatalogs.open(config).loadTable(IngestFixtures.EVENTS_TABLE);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
             while (true) {
                 table.refresh();

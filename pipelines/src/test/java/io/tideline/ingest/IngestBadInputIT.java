@@ -45,20 +45,7 @@ class IngestBadInputIT {
         String topic = parts.topic("events");
         parts.kafka().createTopic(topic, 1);
         Path drops = parts.dir().resolve("drops");
-        TidelineConfig config =
-                config(
-                        parts,
-                        "warehouse",
-                        String.join(
-                                "\n",
-                                "sources:",
-                                "  events:",
-                                "    topic: " + topic,
-                                "  orders:",
-                                "    folder: drops",
-                                "  customers:",
-                                "    poll-interval: 200ms",
-                                ""));
+        TidelineConfig config = config(parts, "warehouse", allSources(topic, null));
 
         produceEvents(config, topic);
         dropOrders(drops);
@@ -73,7 +60,7 @@ class IngestBadInputIT {
 
         IngestSummary summary = new IngestJob(config, parts.flink(config)).runBatch();
 
-        List<Map<String, String>> quarantine = rows(config, IngestTables.QUARANTINE);
+        List<Map<String, String>> quarantine = rows(config, IngestFixtures.QUARANTINE);
         String explain =
                 summary
                         + "quarantine:\n"
@@ -167,7 +154,8 @@ class IngestBadInputIT {
                 .contains("\"event_id\":\"b9\"");
 
         // Good records, standardised.
-        Map<String, Map<String, String>> events = byKey(config, IngestTables.EVENTS, "event_id");
+        Map<String, Map<String, String>> events =
+                byKey(config, IngestFixtures.EVENTS_TABLE, "event_id");
         assertThat(events).containsOnlyKeys("e1", "e2", "e3");
         Map<String, String> e1 = events.get("e1");
         assertThat(e1.get("event_type")).isEqualTo("order_placed");
@@ -184,13 +172,15 @@ class IngestBadInputIT {
         assertThat(events.get("e3").get("event_time"))
                 .isEqualTo(T0.minusSeconds(3).atOffset(ZoneOffset.UTC).toString());
 
-        List<Map<String, String>> late = rows(config, IngestTables.LATE_EVENTS);
+        List<Map<String, String>> late = rows(config, IngestFixtures.LATE);
         assertThat(late).hasSize(1);
-        assertThat(late.get(0).get("event_id")).isEqualTo("l1");
+        assertThat(late.get(0).get("key")).isEqualTo("l1");
+        assertThat(late.get(0).get("source")).isEqualTo("events");
         assertThat(late.get(0).get("lateness_ms"))
                 .isEqualTo(String.valueOf(Duration.ofHours(2).plusSeconds(4).toMillis()));
 
-        Map<String, Map<String, String>> orderRows = byKey(config, IngestTables.ORDERS, "order_id");
+        Map<String, Map<String, String>> orderRows =
+                byKey(config, IngestFixtures.ORDERS_TABLE, "order_id");
         assertThat(orderRows).containsOnlyKeys("o1", "o2", "o3");
         assertThat(orderRows.get("o1").get("status")).isEqualTo("refunded");
         assertThat(orderRows.get("o1").get("customer_email")).isEqualTo("alice@example.com");
@@ -203,7 +193,8 @@ class IngestBadInputIT {
         assertThat(orderRows.get("o3").get("created_at")).isNull();
         assertThat(orderRows.get("o3").get("amount")).isEqualTo("5.00");
 
-        Map<String, Map<String, String>> customers = byKey(config, IngestTables.CUSTOMERS, "id");
+        Map<String, Map<String, String>> customers =
+                byKey(config, IngestFixtures.CUSTOMERS_TABLE, "id");
         assertThat(customers).containsOnlyKeys("1", "2", "5");
         assertThat(customers.get("1").get("email")).isEqualTo("alice@example.com");
         assertThat(customers.get("1").get("country")).isEqualTo("DE");

@@ -37,18 +37,7 @@ class IngestDedupHorizonIT {
                 config(
                         parts,
                         "warehouse",
-                        String.join(
-                                "\n",
-                                "sources:",
-                                "  events:",
-                                "    topic: " + topic,
-                                "    starting-offsets: earliest",
-                                "  orders:",
-                                "    enabled: false",
-                                "  customers:",
-                                "    enabled: false",
-                                "  dedup-horizon: 3s",
-                                ""));
+                        demoSources(topic, null, "  dedup-horizon: 3s\n", "events"));
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
         String e1 = event("e1", "signup", "1", t0.toString()).toString();
 
@@ -60,7 +49,7 @@ class IngestDedupHorizonIT {
             Await.until(
                     "e1 committed",
                     Duration.ofSeconds(60),
-                    () -> count(config, IngestTables.EVENTS) == 1);
+                    () -> count(config, IngestFixtures.EVENTS_TABLE) == 1);
             Instant committed = Instant.now();
             // Wait until the horizon has passed since the id was stored.
             Await.until(
@@ -79,7 +68,7 @@ class IngestDedupHorizonIT {
                     Duration.ofSeconds(60),
                     () -> {
                         Map<String, Map<String, String>> rows =
-                                byKey(config, IngestTables.EVENTS, "event_id");
+                                byKey(config, IngestFixtures.EVENTS_TABLE, "event_id");
                         return rows.size() == 2
                                 && rows.get("e1").get("source_position").equals(topic + "/0/2");
                     });
@@ -88,7 +77,7 @@ class IngestDedupHorizonIT {
             running.close();
         }
 
-        assertThat(rows(config, IngestTables.EVENTS)).hasSize(2);
+        assertThat(rows(config, IngestFixtures.EVENTS_TABLE)).hasSize(2);
         assertThat(summary.of("events")).isEqualTo(new SourceCounts(4, 3, 0, 0, 1));
     }
 }

@@ -90,22 +90,7 @@ class IngestFailureIT {
     void threeFailuresMidStreamLoseNothingAndDoubleNothing(TestParts parts) throws Exception {
         String topic = parts.topic("events");
         parts.kafka().createTopic(topic, 2);
-        TidelineConfig config =
-                config(
-                        parts,
-                        "warehouse",
-                        String.join(
-                                "\n",
-                                "sources:",
-                                "  events:",
-                                "    topic: " + topic,
-                                "    starting-offsets: earliest",
-                                "  orders:",
-                                "    folder: drops",
-                                "    monitor-interval: 200ms",
-                                "  customers:",
-                                "    poll-interval: 200ms",
-                                ""));
+        TidelineConfig config = config(parts, "warehouse", allSources(topic, null));
         Path markers = parts.dir().resolve("failures");
         Path drops = parts.dir().resolve("drops");
         try (Connection db = parts.connect()) {
@@ -120,7 +105,7 @@ class IngestFailureIT {
         int chunks = 0;
         IngestJob.Running running =
                 new IngestJob(config, parts.flink(config))
-                        .withEventsTap(new FailThreeTimes(markers))
+                        .withTap("events", new FailThreeTimes(markers))
                         .startStreaming();
         IngestSummary summary;
         try (KafkaProducer<byte[], byte[]> p = producer(config)) {
@@ -182,9 +167,10 @@ class IngestFailureIT {
                         "chunk " + chunk + " committed",
                         Duration.ofSeconds(60),
                         () ->
-                                count(config, IngestTables.EVENTS) == expected
-                                        && count(config, IngestTables.ORDERS) == expectedOrders
-                                        && count(config, IngestTables.CUSTOMERS)
+                                count(config, IngestFixtures.EVENTS_TABLE) == expected
+                                        && count(config, IngestFixtures.ORDERS_TABLE)
+                                                == expectedOrders
+                                        && count(config, IngestFixtures.CUSTOMERS_TABLE)
                                                 == expectedCustomers);
             }
             summary = running.stop(parts.dir().resolve("savepoints").toUri().toString());
@@ -193,21 +179,21 @@ class IngestFailureIT {
         }
 
         assertThat(FailThreeTimes.failures(markers)).isEqualTo(3);
-        List<Map<String, String>> rows = rows(config, IngestTables.EVENTS);
+        List<Map<String, String>> rows = rows(config, IngestFixtures.EVENTS_TABLE);
         Set<String> ids = new HashSet<>();
         rows.forEach(r -> ids.add(r.get("event_id")));
         assertThat(rows).hasSize(distinct.size());
         assertThat(ids).isEqualTo(distinct);
         assertThat(summary.of("events"))
                 .isEqualTo(new SourceCounts(produced, distinct.size(), 0, 0, redelivered));
-        assertThat(count(config, IngestTables.QUARANTINE)).isZero();
+        assertThat(count(config, IngestFixtures.QUARANTINE)).isZero();
         // The drop folder and the customers cursor restored as exactly as the Kafka offsets.
-        assertThat(count(config, IngestTables.ORDERS)).isEqualTo(10L * chunks);
+        assertThat(count(config, IngestFixtures.ORDERS_TABLE)).isEqualTo(10L * chunks);
         assertThat(summary.of("orders"))
                 .isEqualTo(new SourceCounts(10L * chunks, 10L * chunks, 0, 0, 0));
-        assertThat(count(config, IngestTables.CUSTOMERS)).isEqualTo(5L * chunks);
+        assertThat(count(config, IngestFixtures.CUSTOMERS_TABLE)).isEqualTo(5L * chunks);
         assertThat(summary.of("customers"))
                 .isEqualTo(new SourceCounts(5L * chunks, 5L * chunks, 0, 0, 0));
-        assertThat(count(config, IngestTables.LATE_EVENTS)).isZero();
+        assertThat(count(config, IngestFixtures.LATE)).isZero();
     }
 }

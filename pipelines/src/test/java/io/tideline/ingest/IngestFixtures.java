@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.TidelineConfig;
-import io.tideline.ingest.postgres.CustomersSource;
 import io.tideline.testkit.TestParts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -60,30 +59,125 @@ public final class IngestFixtures {
         return new ConfigLoader(System::getenv).parse(yaml, "test-config.yaml", parts.dir());
     }
 
+    /** The operational customers table of the demo, as the local platform creates it. */
+    public static final String CUSTOMERS_DDL =
+            "CREATE SCHEMA IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.customers (id BIGINT"
+                    + " PRIMARY KEY, email TEXT NOT NULL, name TEXT, country TEXT, plan TEXT,"
+                    + " created_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT"
+                    + " NULL DEFAULT now()); CREATE INDEX IF NOT EXISTS customers_updated_at ON"
+                    + " app.customers (updated_at, id)";
+
+    /** The demo's events source (as in deploy/local/tideline.yaml), without its topic. */
+    static final String EVENTS =
+            """
+              events:
+                kind: kafka
+                key: [event_id]
+                dedup: first
+                event-time: event_time
+                require-one-of: [[customer_id, anonymous_id]]
+                columns:
+                  event_id:     {type: string, required: true, standardize: [trim]}
+                  event_type:   {type: string, required: true, standardize: [trim, lower], check: {pattern: '[a-z][a-z0-9_]*'}}
+                  customer_id:  {type: string, standardize: [trim]}
+                  anonymous_id: {type: string, standardize: [trim]}
+                  event_time:   {type: timestamp, from: occurred_at, required: true}
+                  amount:       {type: 'decimal(18,2)'}
+                  currency:     {type: string, required-with: amount, standardize: [trim, upper], check: iso-currency}
+                  properties:   {type: json}
+            """;
+
+    /** The demo's orders source, without its folder. */
+    static final String ORDERS =
+            """
+              orders:
+                kind: files
+                formats: [csv, jsonl]
+                key: [order_id]
+                dedup: latest
+                version: updated_at
+                columns:
+                  order_id:       {type: string, required: true, standardize: [trim]}
+                  customer_email: {type: string, required: true, standardize: [trim, lower], check: email}
+                  amount:         {type: 'decimal(18,2)', required: true}
+                  currency:       {type: string, required: true, standardize: [trim, upper], check: iso-currency}
+                  status:         {type: string, required: true, standardize: [trim, lower], check: {pattern: '[a-z][a-z0-9_]*'}}
+                  created_at:     {type: timestamp}
+                  updated_at:     {type: timestamp, required: true}
+            """;
+
+    /** The demo's customers source. */
+    static final String CUSTOMERS =
+            """
+              customers:
+                kind: jdbc
+                source-table: app.customers
+                cursor: [updated_at, id]
+                key: [id]
+                dedup: latest
+                version: updated_at
+                columns:
+                  id:         {type: bigint, required: true}
+                  email:      {type: string, required: true, standardize: [trim, lower], check: email}
+                  name:       {type: string, standardize: [trim]}
+                  country:    {type: string, standardize: [trim], check: iso-country}
+                  plan:       {type: string, standardize: [trim]}
+                  created_at: {type: timestamp}
+                  updated_at: {type: timestamp, required: true}
+            """;
+
     /**
-     * A {@code sources:} section with all three sources: the topic from its earliest offset, the
-     * {@code drops} folder and the customers table polled every 200 ms, a 5 s watermark, 1 h of
-     * allowed lateness.
+     * The demo's sources declared in YAML (those named in {@code only}, or all three): the topic
+     * from its earliest offset, the {@code drops} folder monitored and the customers table polled
+     * every 200 ms; an {@code ingestion:} section with a 5 s watermark, 1 h of allowed lateness and
+     * {@code ingestionExtra} (indented lines such as {@code " dedup-horizon: 3s\n"}).
      */
-    public static String allSources(String topic, String groupId) {
-        return String.join(
-                "\n",
-                "sources:",
-                "  events:",
-                "    topic: " + topic,
-                "    group-id: " + groupId,
-                "    starting-offsets: earliest",
-                "  orders:",
-                "    folder: drops",
-                "    monitor-interval: 200ms",
-                "  customers:",
-                "    poll-interval: 200ms",
-                "  watermark:",
-                "    out-of-orderness: 5s",
-                "    idleness: 1s",
-                "  allowed-lateness: 1h",
-                "");
+    public static String demoSources(
+            String topic, String groupId, String ingestionExtra, String... only) {
+        List<String> which =
+                only.length == 0 ? List.of("events", "orders", "customers") : List.of(only);
+        StringBuilder y = new StringBuilder();
+        y.append("ingestion:\n")
+                .append("  watermark:\n    out-of-orderness: 5s\n    idleness: 1s\n")
+                .append("  allowed-lateness: 1h\n")
+                .append(ingestionExtra == null ? "" : ingestionExtra)
+                .append("sources:\n");
+        if (which.contains("events")) {
+            y.append(EVENTS)
+                    .append("    topic: ")
+                    .append(topic)
+                    .append("\n    starting-offsets: earliest\n");
+            if (groupId != null) {
+                y.append("    group-id: ").append(groupId).append('\n');
+            }
+        }
+        if (which.contains("orders")) {
+            y.append(ORDERS).append("    folder: drops\n    monitor-interval: 200ms\n");
+        }
+        if (which.contains("customers")) {
+            y.append(CUSTOMERS).append("    poll-interval: 200ms\n");
+        }
+        return y.toString();
     }
+
+    /** All three demo sources, see {@link #demoSources}. */
+    public static String allSources(String topic, String groupId) {
+        return demoSources(topic, groupId, null);
+    }
+
+    /** A table of the default namespace, for reading it back. */
+    public static TableIdentifier raw(String table) {
+        return TableIdentifier.of("raw", table);
+    }
+
+    public static final TableIdentifier EVENTS_TABLE = raw("events");
+    public static final TableIdentifier ORDERS_TABLE = raw("orders");
+    public static final TableIdentifier CUSTOMERS_TABLE = raw("customers");
+    public static final TableIdentifier QUARANTINE = raw("quarantine");
+    public static final TableIdentifier LATE = raw("late_events");
+    public static final TableIdentifier EVENTS_CHANGELOG = raw("events_changelog");
+    public static final TableIdentifier ORDERS_CHANGELOG = raw("orders_changelog");
+    public static final TableIdentifier CUSTOMERS_CHANGELOG = raw("customers_changelog");
 
     public static KafkaProducer<byte[], byte[]> producer(TidelineConfig config) {
         Properties props = config.kafka().clientProperties();
@@ -151,7 +245,7 @@ public final class IngestFixtures {
 
     public static void createCustomers(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute(CustomersSource.DDL);
+            s.execute(CUSTOMERS_DDL);
         }
     }
 

@@ -116,11 +116,11 @@ class IngestModesIT {
                     "phase 1 in the tables",
                     Duration.ofSeconds(90),
                     () ->
-                            count(streaming, IngestTables.EVENTS) == 3
-                                    && count(streaming, IngestTables.LATE_EVENTS) == 1
-                                    && count(streaming, IngestTables.ORDERS) == 2
-                                    && count(streaming, IngestTables.CUSTOMERS) == 2
-                                    && count(streaming, IngestTables.QUARANTINE) == 1);
+                            count(streaming, IngestFixtures.EVENTS_TABLE) == 3
+                                    && count(streaming, IngestFixtures.LATE) == 1
+                                    && count(streaming, IngestFixtures.ORDERS_TABLE) == 2
+                                    && count(streaming, IngestFixtures.CUSTOMERS_TABLE) == 2
+                                    && count(streaming, IngestFixtures.QUARANTINE) == 1);
 
             // Phase 2, while the job runs: more of everything, corrections and re-deliveries.
             try (KafkaProducer<byte[], byte[]> p = producer(streaming);
@@ -186,12 +186,12 @@ class IngestModesIT {
                     Duration.ofSeconds(90),
                     () -> {
                         Map<String, Map<String, String>> orders =
-                                byKey(streaming, IngestTables.ORDERS, "order_id");
+                                byKey(streaming, IngestFixtures.ORDERS_TABLE, "order_id");
                         Map<String, Map<String, String>> customers =
-                                byKey(streaming, IngestTables.CUSTOMERS, "id");
-                        return count(streaming, IngestTables.EVENTS) == 4
-                                && count(streaming, IngestTables.LATE_EVENTS) == 2
-                                && count(streaming, IngestTables.QUARANTINE) == 2
+                                byKey(streaming, IngestFixtures.CUSTOMERS_TABLE, "id");
+                        return count(streaming, IngestFixtures.EVENTS_TABLE) == 4
+                                && count(streaming, IngestFixtures.LATE) == 2
+                                && count(streaming, IngestFixtures.QUARANTINE) == 2
                                 && orders.size() == 4
                                 && "refunded".equals(orders.get("o1").get("status"))
                                 && customers.size() == 3
@@ -221,7 +221,7 @@ class IngestModesIT {
                                 && Long.parseLong(age.values().iterator().next()) >= 0
                                 && Long.parseLong(age.values().iterator().next()) < 120_000;
                     });
-            for (String source : IngestJob.SOURCES) {
+            for (String source : List.of("events", "orders", "customers")) {
                 for (String metric :
                         List.of("read", "accepted", "quarantined", "late", "duplicates")) {
                     assertThat(metrics.find(job, "tideline.source." + source + "." + metric))
@@ -251,42 +251,49 @@ class IngestModesIT {
         assertThat(backfilled.of("customers").read()).isEqualTo(3);
 
         // Where each event landed: out-of-order ones on time, late ones apart, with lateness.
-        Map<String, Map<String, String>> events = byKey(batch, IngestTables.EVENTS, "event_id");
+        Map<String, Map<String, String>> events =
+                byKey(batch, IngestFixtures.EVENTS_TABLE, "event_id");
         assertThat(events).containsOnlyKeys("e1", "e2", "e3", "e4");
         assertThat(events.get("e2").get("source_position")).isEqualTo(topic + "/0/1");
         assertThat(events.get("e1").get("source_position")).isEqualTo(topic + "/0/0");
-        Map<String, Map<String, String>> late = byKey(batch, IngestTables.LATE_EVENTS, "event_id");
+        Map<String, Map<String, String>> late = byKey(batch, IngestFixtures.LATE, "key");
         assertThat(late).containsOnlyKeys("l1", "l2");
         assertThat(late.get("l2").get("lateness_ms"))
                 .isEqualTo(String.valueOf(Duration.ofHours(5).plusSeconds(33).toMillis()));
 
         // The tables, mode against mode.
-        assertThat(canonical(batch, IngestTables.EVENTS, "processing_time"))
-                .isEqualTo(canonical(streaming, IngestTables.EVENTS, "processing_time"));
-        assertThat(canonical(batch, IngestTables.LATE_EVENTS, "processing_time"))
-                .isEqualTo(canonical(streaming, IngestTables.LATE_EVENTS, "processing_time"));
-        assertThat(canonical(batch, IngestTables.ORDERS, "processing_time"))
-                .isEqualTo(canonical(streaming, IngestTables.ORDERS, "processing_time"))
+        assertThat(canonical(batch, IngestFixtures.EVENTS_TABLE, "processing_time"))
+                .isEqualTo(canonical(streaming, IngestFixtures.EVENTS_TABLE, "processing_time"));
+        assertThat(canonical(batch, IngestFixtures.LATE, "processing_time"))
+                .isEqualTo(canonical(streaming, IngestFixtures.LATE, "processing_time"));
+        assertThat(canonical(batch, IngestFixtures.ORDERS_TABLE, "processing_time"))
+                .isEqualTo(canonical(streaming, IngestFixtures.ORDERS_TABLE, "processing_time"))
                 .hasSize(4);
-        assertThat(canonical(batch, IngestTables.CUSTOMERS, "processing_time", "ingestion_time"))
+        assertThat(
+                        canonical(
+                                batch,
+                                IngestFixtures.CUSTOMERS_TABLE,
+                                "processing_time",
+                                "ingestion_time"))
                 .isEqualTo(
                         canonical(
                                 streaming,
-                                IngestTables.CUSTOMERS,
+                                IngestFixtures.CUSTOMERS_TABLE,
                                 "processing_time",
                                 "ingestion_time"))
                 .hasSize(3);
-        assertThat(canonical(batch, IngestTables.QUARANTINE, "quarantined_at"))
-                .isEqualTo(canonical(streaming, IngestTables.QUARANTINE, "quarantined_at"))
+        assertThat(canonical(batch, IngestFixtures.QUARANTINE, "quarantined_at"))
+                .isEqualTo(canonical(streaming, IngestFixtures.QUARANTINE, "quarantined_at"))
                 .hasSize(2);
-        Map<String, Map<String, String>> orders = byKey(batch, IngestTables.ORDERS, "order_id");
+        Map<String, Map<String, String>> orders =
+                byKey(batch, IngestFixtures.ORDERS_TABLE, "order_id");
         assertThat(orders.get("o1").get("status")).isEqualTo("refunded");
         assertThat(orders.get("o2").get("amount")).isEqualTo("20.00");
         assertThat(orders.get("o3").get("currency")).isEqualTo("USD");
         assertThat(orders.get("o3").get("extra_fields")).isEqualTo("{\"channel\":\"web\"}");
         assertThat(orders.get("o4").get("customer_email")).isEqualTo("dan@example.com");
         assertThat(orders.get("o4").get("source_position")).isEqualTo("orders-c.csv:2");
-        assertThat(byKey(batch, IngestTables.CUSTOMERS, "id").get("3").get("country"))
+        assertThat(byKey(batch, IngestFixtures.CUSTOMERS_TABLE, "id").get("3").get("country"))
                 .isEqualTo("GB");
     }
 }

@@ -54,21 +54,15 @@ class MaintenanceIT {
         parts.kafka().createTopic(topic, 2);
         TidelineConfig config =
                 parts.config(
-                        String.join(
-                                "\n",
-                                "sources:",
-                                "  events:",
-                                "    topic: " + topic,
-                                "  orders:",
-                                "    enabled: false",
-                                "  customers:",
-                                "    enabled: false",
-                                "maintenance:",
-                                "  min-input-files: 2",
-                                "  max-snapshot-age: 0s",
-                                "  retain-last: 1",
-                                "  orphan-min-age: 1h",
-                                ""));
+                        io.tideline.ingest.IngestFixtures.demoSources(topic, null, null, "events")
+                                + String.join(
+                                        "\n",
+                                        "maintenance:",
+                                        "  min-input-files: 2",
+                                        "  max-snapshot-age: 0s",
+                                        "  retain-last: 1",
+                                        "  orphan-min-age: 1h",
+                                        ""));
         TableIdentifier events = TableIdentifier.of("raw", "events");
         TableIdentifier quarantine = TableIdentifier.of("raw", "quarantine");
 

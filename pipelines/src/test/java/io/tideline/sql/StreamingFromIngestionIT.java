@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideline.config.TidelineConfig;
 import io.tideline.ingest.IngestFixtures;
 import io.tideline.ingest.IngestJob;
-import io.tideline.ingest.IngestTables;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.math.BigDecimal;
@@ -145,11 +144,11 @@ class StreamingFromIngestionIT {
                     });
             // Ingestion really wrote upserts: one row per key in the keyed tables, every version
             // in the change logs.
-            assertThat(count(config, IngestTables.ORDERS)).isEqualTo(2);
-            assertThat(count(config, IngestTables.ORDERS_CHANGELOG)).isEqualTo(3);
-            assertThat(count(config, IngestTables.CUSTOMERS)).isEqualTo(2);
-            assertThat(count(config, IngestTables.CUSTOMERS_CHANGELOG)).isEqualTo(3);
-            assertThat(count(config, IngestTables.EVENTS_CHANGELOG)).isEqualTo(6);
+            assertThat(count(config, IngestFixtures.ORDERS_TABLE)).isEqualTo(2);
+            assertThat(count(config, IngestFixtures.ORDERS_CHANGELOG)).isEqualTo(3);
+            assertThat(count(config, IngestFixtures.CUSTOMERS_TABLE)).isEqualTo(2);
+            assertThat(count(config, IngestFixtures.CUSTOMERS_CHANGELOG)).isEqualTo(3);
+            assertThat(count(config, IngestFixtures.EVENTS_CHANGELOG)).isEqualTo(6);
             Record alice = customer360(tables).get(1L);
             assertThat(alice.getField("order_count")).isEqualTo(1L);
             assertThat(alice.getField("events_7d")).isEqualTo(2L);
@@ -196,10 +195,10 @@ class StreamingFromIngestionIT {
 
     private static String rawCounts(TidelineConfig config) throws Exception {
         return "events="
-                + count(config, IngestTables.EVENTS)
+                + count(config, IngestFixtures.EVENTS_TABLE)
                 + " orders="
-                + count(config, IngestTables.ORDERS)
+                + count(config, IngestFixtures.ORDERS_TABLE)
                 + " customers="
-                + count(config, IngestTables.CUSTOMERS);
+                + count(config, IngestFixtures.CUSTOMERS_TABLE);
     }
 }

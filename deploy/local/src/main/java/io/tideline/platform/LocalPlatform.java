@@ -8,6 +8,7 @@ import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigException;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.DestinationConfig;
+import io.tideline.config.SourceConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.demo.DemoData;
 import io.tideline.emulator.EmulatorOptions;
@@ -34,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -55,6 +57,12 @@ import org.apache.iceberg.io.CloseableIterable;
 public final class LocalPlatform {
 
     static final String SYNC = "customers-to-hubspot";
+
+    /** The demo's sources, as deploy/local/tideline.yaml declares them. */
+    static final String EVENTS = "events";
+
+    static final String ORDERS = "orders";
+    static final String CUSTOMERS = "customers";
 
     /** Parsed command line. */
     record Options(
@@ -185,10 +193,15 @@ public final class LocalPlatform {
         if (d == null || d.token() == null) {
             return "destinations." + destination + ".token: required, the SaaS emulator takes it";
         }
-        if (config.sources().events().topic() == null
-                || config.sources().orders().folder() == null) {
-            return "sources.events.topic and sources.orders.folder: required, the generated data"
-                    + " goes there";
+        SourceConfig events = config.sources().get(EVENTS);
+        SourceConfig orders = config.sources().get(ORDERS);
+        if (events == null
+                || events.topic() == null
+                || orders == null
+                || orders.folder() == null
+                || !config.sources().containsKey(CUSTOMERS)) {
+            return "sources.events.topic, sources.orders.folder and sources.customers: required,"
+                    + " the generated data goes there";
         }
         return null;
     }
@@ -260,9 +273,11 @@ public final class LocalPlatform {
                             live.postgres().jdbcUrl(),
                             live.postgres().connectionProperties(),
                             live.kafka().clientProperties(),
-                            live.sources().events().topic(),
-                            live.sources().allowedLateness(),
-                            Path.of(live.sources().orders().folder()),
+                            live.sources().get(EVENTS).topic(),
+                            live.sources()
+                                    .get(EVENTS)
+                                    .allowedLatenessOr(live.ingestion().allowedLateness()),
+                            Path.of(live.sources().get(ORDERS).folder()),
                             6);
             summary.root().set("generated", RunSummary.tree(generated));
             progress.done(
@@ -284,7 +299,7 @@ public final class LocalPlatform {
             progress.step("Ingestion, BATCH: Kafka, file drops and PostgreSQL into Iceberg raw.*");
             IngestSummary ingest = new IngestJob(live, flink).runBatch();
             ObjectNode ingestion = summary.section("ingestion");
-            for (String source : IngestJob.SOURCES) {
+            for (String source : List.of(EVENTS, ORDERS, CUSTOMERS)) {
                 SourceCounts c = ingest.of(source);
                 ObjectNode n = ingestion.putObject(source);
                 n.put("read", c.read());
@@ -401,7 +416,7 @@ public final class LocalPlatform {
 
     private static void checkIngestion(
             RunSummary summary, DemoData.Generated g, IngestSummary ingest) {
-        SourceCounts events = ingest.of(IngestJob.EVENTS);
+        SourceCounts events = ingest.of(EVENTS);
         summary.check(
                 "events: every record sent was read",
                 events.read() == g.eventsSent(),
@@ -418,7 +433,7 @@ public final class LocalPlatform {
                 "events: the late records are late",
                 events.late() == g.lateEvents(),
                 events.late() + " late, " + g.lateEvents() + " sent late");
-        SourceCounts orders = ingest.of(IngestJob.ORDERS);
+        SourceCounts orders = ingest.of(ORDERS);
         summary.check(
                 "orders: every row dropped was read",
                 orders.read() == g.orderRowsSent(),
@@ -427,7 +442,7 @@ public final class LocalPlatform {
                 "orders: the bad rows are quarantined",
                 orders.quarantined() == g.badOrderRows(),
                 orders.quarantined() + " quarantined, " + g.badOrderRows() + " bad");
-        SourceCounts customers = ingest.of(IngestJob.CUSTOMERS);
+        SourceCounts customers = ingest.of(CUSTOMERS);
         summary.check(
                 "customers: every row was read, the bad ones quarantined",
                 customers.read() == g.customers() && customers.quarantined() == g.badCustomers(),

@@ -3,9 +3,6 @@
  */
 package io.tideline.ingest.dedup;
 
-import static io.tideline.ingest.IngestTables.Events.*;
-
-import io.tideline.ingest.IngestTables;
 import io.tideline.ingest.metrics.Bucket;
 import io.tideline.ingest.metrics.CommitAgeGauge;
 import io.tideline.ingest.metrics.RunCounters;
@@ -14,6 +11,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -26,43 +24,73 @@ import org.apache.flink.util.OutputTag;
 import org.apache.iceberg.flink.TableLoader;
 
 /**
- * Deduplicates events by {@code event_id} (the key) within the dedup horizon (state TTL; in BATCH
- * the whole input is the horizon). The first delivery is {@code accepted}; every other is a {@code
- * duplicate}. Which delivery's row the table keeps does not depend on arrival order: the earliest
- * by (ingestion time, source position). When a duplicate turns out earlier than the kept one (as
- * can happen in BATCH, where input is sorted by key and event time) it is emitted again and the
- * upsert sink replaces the row, so both modes keep the same row.
+ * {@code dedup: first}: deduplicates rows by key within the dedup horizon (state TTL; in BATCH the
+ * whole input is the horizon). The first delivery of a key is counted in {@code firstBucket}
+ * ({@code accepted}, or {@code late} on the late path); every other is a {@code duplicate}. Which
+ * delivery's row the table keeps does not depend on arrival order: the earliest by (ingestion time,
+ * source position).
  *
- * <p>Each event id's first delivery also goes to the side output {@link #FIRST_DELIVERIES}, the
- * append-only change log of {@code raw.events}: a later re-emission changes only the lineage
- * columns, so the change log holds one row per event id within the horizon.
+ * <ul>
+ *   <li>STREAMING: the first arrival is emitted at once; a later arrival that turns out earlier is
+ *       emitted again and the upsert sink replaces the row.
+ *   <li>BATCH: the key's earliest delivery is kept in state and emitted once, when the key ends
+ *       (BATCH fires event-time timers per key), so the table receives one row per key.
+ * </ul>
+ *
+ * <p>The first emission of each key also goes to {@link #firstDeliveries()}, the append-only change
+ * log of the table: one row per key within the horizon.
  */
 public final class FirstDeliveryWins extends KeyedProcessFunction<String, RowData, RowData>
         implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
 
-    /** The first delivery of each event id, for {@code raw.events_changelog}. */
-    public static final OutputTag<RowData> FIRST_DELIVERIES =
-            new OutputTag<>("first-deliveries", IngestTables.rowType(IngestTables.EVENTS_SCHEMA));
-
+    private final String source;
     private final Duration horizon;
-    private final boolean expire;
+    private final boolean batch;
     private final TableLoader table;
-    private final RunCounters counters =
-            new RunCounters("events", Bucket.ACCEPTED, Bucket.DUPLICATES);
+    private final int ingestionTime;
+    private final int position;
+    private final TypeInformation<RowData> rowType;
+    private final OutputTag<RowData> firsts;
+    private final Bucket firstBucket;
+    private final RunCounters counters;
     private transient ValueState<Tuple2<Long, String>> kept;
+    private transient ValueState<RowData> best;
     private transient CommitAgeGauge commitAge;
 
     /**
-     * @param horizon how long an event id is remembered
-     * @param expire whether state expires (STREAMING); BATCH keeps it for the run
-     * @param table the events table, for the {@code lastCommitAgeMs} gauge
+     * @param horizon how long a key is remembered (STREAMING)
+     * @param batch BATCH: one emission per key, at its end
+     * @param table the table, for the {@code lastCommitAgeMs} gauge (null: none)
+     * @param firstBucket the bucket of a key's first delivery
      */
-    public FirstDeliveryWins(Duration horizon, boolean expire, TableLoader table) {
+    public FirstDeliveryWins(
+            String source,
+            Duration horizon,
+            boolean batch,
+            TableLoader table,
+            int ingestionTime,
+            int position,
+            TypeInformation<RowData> rowType,
+            Bucket firstBucket) {
+        this.source = source;
         this.horizon = horizon;
-        this.expire = expire;
+        this.batch = batch;
         this.table = table;
+        this.ingestionTime = ingestionTime;
+        this.position = position;
+        this.rowType = rowType;
+        this.firstBucket = firstBucket;
+        this.firsts =
+                new OutputTag<>(
+                        "first-deliveries-" + source + "-" + firstBucket.metricName(), rowType);
+        this.counters = new RunCounters(source, firstBucket, Bucket.DUPLICATES);
+    }
+
+    /** The first emission of each key, for the change log. */
+    public OutputTag<RowData> firstDeliveries() {
+        return firsts;
     }
 
     @Override
@@ -75,7 +103,7 @@ public final class FirstDeliveryWins extends KeyedProcessFunction<String, RowDat
         counters.open(getRuntimeContext());
         ValueStateDescriptor<Tuple2<Long, String>> d =
                 new ValueStateDescriptor<>("first-delivery", Types.TUPLE(Types.LONG, Types.STRING));
-        if (expire) {
+        if (!batch) {
             d.enableTimeToLive(
                     StateTtlConfig.newBuilder(horizon)
                             .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
@@ -83,30 +111,54 @@ public final class FirstDeliveryWins extends KeyedProcessFunction<String, RowDat
                             .build());
         }
         kept = getRuntimeContext().getState(d);
-        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+        if (batch) {
+            best =
+                    getRuntimeContext()
+                            .getState(new ValueStateDescriptor<>("best-delivery", rowType));
+        }
+        if (table != null && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
             commitAge = new CommitAgeGauge(table.clone());
-            RunCounters.metricGroup(getRuntimeContext(), "events")
+            RunCounters.metricGroup(getRuntimeContext(), source)
                     .gauge("lastCommitAgeMs", commitAge);
         }
     }
 
     @Override
-    public void processElement(RowData event, Context ctx, Collector<RowData> out)
-            throws Exception {
-        long ingestion = event.getTimestamp(INGESTION_TIME, 6).getMillisecond();
-        String position = event.getString(SOURCE_POSITION).toString();
+    public void processElement(RowData row, Context ctx, Collector<RowData> out) throws Exception {
+        long ingestion = row.getTimestamp(ingestionTime, 6).getMillisecond();
+        String pos = row.getString(position).toString();
         Tuple2<Long, String> current = kept.value();
         if (current == null) {
-            counters.inc(Bucket.ACCEPTED);
-            kept.update(Tuple2.of(ingestion, position));
-            out.collect(event);
-            ctx.output(FIRST_DELIVERIES, event);
+            counters.inc(firstBucket);
+            kept.update(Tuple2.of(ingestion, pos));
+            if (batch) {
+                best.update(row);
+                ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            } else {
+                out.collect(row);
+                ctx.output(firsts, row);
+            }
             return;
         }
         counters.inc(Bucket.DUPLICATES);
-        if (earlier(ingestion, position, current.f0, current.f1)) {
-            kept.update(Tuple2.of(ingestion, position));
-            out.collect(event);
+        if (earlier(ingestion, pos, current.f0, current.f1)) {
+            kept.update(Tuple2.of(ingestion, pos));
+            if (batch) {
+                best.update(row);
+            } else {
+                out.collect(row);
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RowData> out)
+            throws Exception {
+        RowData row = best.value();
+        if (row != null) {
+            out.collect(row);
+            ctx.output(firsts, row);
+            best.clear();
         }
     }
 

@@ -8,9 +8,15 @@ import io.tideline.ingest.metrics.Bucket;
 import io.tideline.ingest.metrics.CommitAgeGauge;
 import io.tideline.ingest.metrics.RunCounters;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple4;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -19,58 +25,72 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.flink.TableLoader;
 
 /**
- * Keeps the latest version of each key (orders by {@code order_id}, customers by {@code id}): a
- * version with a later {@code updated_at} than the kept one is {@code accepted} and upserted; an
- * older one, or the same one delivered again, is a {@code duplicate} and dropped. Two different
- * versions with the same {@code updated_at} are ordered by a hash of their content, and two
- * deliveries of the same version by (ingestion time, source position), so the row kept does not
- * depend on arrival order and both modes keep the same one.
+ * {@code dedup: latest}: keeps the newest version of each key. A delivery whose {@code version} is
+ * newer than the kept one is {@code accepted}; an older one (stale) or the same one delivered again
+ * is a {@code duplicate}. Two different contents with the same version are ordered by a hash of
+ * their content, two deliveries of the same content by (ingestion time, source position), so the
+ * row kept does not depend on arrival order.
+ *
+ * <p>Deliveries are judged in delivery order in both modes: STREAMING as they arrive; BATCH
+ * collects a key's deliveries and, when the key ends, replays them sorted by (ingestion time,
+ * source position), so a stale version counts as a duplicate in both. Every row emitted goes to
+ * {@link #changes()} (the change log); the table (main output) gets every emission in STREAMING,
+ * and the key's final row only in BATCH.
  */
-public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData, RowData>
+public final class LatestVersionWins extends KeyedProcessFunction<String, RowData, RowData>
         implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
 
     private final String source;
     private final Schema schema;
-    private final int updatedAt;
+    private final int versionField;
+    private final boolean versionIsTime;
     private final int[] contentFields;
     private final TableLoader table;
     private final RunCounters counters;
     private final int ingestionTime;
     private final int sourcePosition;
+    private final boolean batch;
+    private final TypeInformation<RowData> rowType;
+    private final OutputTag<RowData> changes;
     private transient ValueState<Tuple4<Long, Long, Long, String>> kept;
+    private transient ListState<RowData> pending;
     private transient RowData.FieldGetter[] fields;
     private transient CommitAgeGauge commitAge;
 
-    /**
-     * @param source the source name, for counters
-     * @param schema the table's schema (the rows' layout)
-     * @param updatedAt position of {@code updated_at}
-     * @param contentFields positions of the business columns (not the ingestion, processing time or
-     *     source position) whose content tells versions apart
-     * @param table the table, for the {@code lastCommitAgeMs} gauge
-     */
     public LatestVersionWins(
             String source,
             Schema schema,
-            int updatedAt,
+            int versionField,
+            boolean versionIsTime,
             int[] contentFields,
             int ingestionTime,
             int sourcePosition,
-            TableLoader table) {
+            TableLoader table,
+            boolean batch) {
         this.source = source;
         this.schema = schema;
-        this.updatedAt = updatedAt;
+        this.versionField = versionField;
+        this.versionIsTime = versionIsTime;
         this.contentFields = contentFields;
         this.ingestionTime = ingestionTime;
         this.sourcePosition = sourcePosition;
         this.table = table;
+        this.batch = batch;
+        this.rowType = IngestTables.rowType(schema);
+        this.changes = new OutputTag<>("versions-" + source, rowType);
         this.counters = new RunCounters(source, Bucket.ACCEPTED, Bucket.DUPLICATES);
+    }
+
+    /** Every version emitted, for the change log. */
+    public OutputTag<RowData> changes() {
+        return changes;
     }
 
     @Override
@@ -88,6 +108,11 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
                                         "latest-version",
                                         Types.TUPLE(
                                                 Types.LONG, Types.LONG, Types.LONG, Types.STRING)));
+        if (batch) {
+            pending =
+                    getRuntimeContext()
+                            .getListState(new ListStateDescriptor<>("deliveries", rowType));
+        }
         fields = IngestTables.fieldGetters(schema);
         if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
             commitAge = new CommitAgeGauge(table.clone());
@@ -98,9 +123,56 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
 
     @Override
     public void processElement(RowData row, Context ctx, Collector<RowData> out) throws Exception {
-        long version =
-                row.getTimestamp(updatedAt, 6).toInstant().toEpochMilli() * 1000
-                        + row.getTimestamp(updatedAt, 6).getNanoOfMillisecond() / 1000;
+        if (batch) {
+            pending.add(row);
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            return;
+        }
+        if (judge(row)) {
+            out.collect(row);
+            ctx.output(changes, row);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RowData> out)
+            throws Exception {
+        List<RowData> rows = new ArrayList<>();
+        for (RowData r : pending.get()) {
+            rows.add(r);
+        }
+        pending.clear();
+        rows.sort(
+                Comparator.comparingLong(
+                                (RowData r) -> r.getTimestamp(ingestionTime, 6).getMillisecond())
+                        .thenComparing(
+                                (RowData r) -> r.getString(sourcePosition).toString(),
+                                (a, b) ->
+                                        a.length() != b.length()
+                                                ? Integer.compare(a.length(), b.length())
+                                                : a.compareTo(b)));
+        RowData last = null;
+        for (RowData r : rows) {
+            if (judge(r)) {
+                ctx.output(changes, r);
+                last = r;
+            }
+        }
+        if (last != null) {
+            out.collect(last);
+        }
+    }
+
+    /** Whether this delivery becomes the key's row (counted either way). */
+    private boolean judge(RowData row) throws Exception {
+        long version;
+        if (versionIsTime) {
+            var ts = row.getTimestamp(versionField, 6);
+            version = ts.getMillisecond() * 1000 + ts.getNanoOfMillisecond() / 1000;
+        } else {
+            Object v = fields[versionField].getFieldOrNull(row);
+            version = v == null ? Long.MIN_VALUE : ((Number) v).longValue();
+        }
         long hash = contentHash(row);
         long ingestion = row.getTimestamp(ingestionTime, 6).getMillisecond();
         String position = row.getString(sourcePosition).toString();
@@ -109,8 +181,7 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
         if (current == null || version > current.f0) {
             counters.inc(Bucket.ACCEPTED);
             kept.update(candidate);
-            out.collect(row);
-            return;
+            return true;
         }
         counters.inc(Bucket.DUPLICATES);
         boolean wins =
@@ -120,10 +191,9 @@ public final class LatestVersionWins<K> extends KeyedProcessFunction<K, RowData,
                                         && FirstDeliveryWins.earlier(
                                                 ingestion, position, current.f2, current.f3)));
         if (wins) {
-            // Not a new version: the same version's winner by content, then by delivery.
             kept.update(candidate);
-            out.collect(row);
         }
+        return wins;
     }
 
     /** 64-bit FNV-1a over the text of the content fields. */

@@ -3,50 +3,103 @@
  */
 package io.tideline.ingest.files;
 
-import io.tideline.config.OrdersSourceConfig.DropFormat;
+import io.tideline.config.SourceConfig;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.apache.flink.core.fs.Path;
 
 /**
- * Which files of the drop folder are read, and in which format. A file still being written must
- * carry a temporary name (starting with {@code .} or {@code _}, or ending with {@code .tmp}, {@code
- * .part} or {@code .inprogress}) and be renamed when complete, which is atomic on every file
- * system: only then is it read, once.
+ * Which files of a drop folder are read, and in which format. A file still being written must carry
+ * a temporary name (by default starting with {@code .} or {@code _}, or ending with {@code .tmp},
+ * {@code .part} or {@code .inprogress}; {@code temporary-names} sets the globs) and be renamed when
+ * complete, which is atomic on every file system. The format is the source's {@code format} when it
+ * has one, else the extension ({@code .csv}; {@code .jsonl}, {@code .json}, {@code .ndjson}), after
+ * an optional {@code .gz} (read through gzip).
  */
 public final class DropFiles implements Predicate<Path>, Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private final List<DropFormat> formats;
+    /** The formats of a drop folder. */
+    public enum Format {
+        CSV,
+        JSONL
+    }
 
-    public DropFiles(List<DropFormat> formats) {
+    private final List<String> formats;
+    private final String forced;
+    private final List<Pattern> temporary;
+
+    public DropFiles(SourceConfig source) {
+        this(
+                source.formats(),
+                source.kind() == SourceConfig.Kind.FILES ? source.format() : null,
+                source.temporaryNames());
+    }
+
+    public DropFiles(List<String> formats, String forced, List<String> temporaryNames) {
         this.formats = List.copyOf(formats);
+        this.forced = forced;
+        List<Pattern> t = new ArrayList<>();
+        for (String glob : temporaryNames) {
+            t.add(glob(glob));
+        }
+        this.temporary = t;
+    }
+
+    private static Pattern glob(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toLowerCase(Locale.ROOT).toCharArray()) {
+            switch (c) {
+                case '*' -> re.append(".*");
+                case '?' -> re.append('.');
+                default -> re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(re.toString());
     }
 
     /** Whether a name is a temporary one (a file still being written). */
-    public static boolean inProgress(String name) {
+    public boolean inProgress(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        return n.startsWith(".")
-                || n.startsWith("_")
-                || n.endsWith(".tmp")
-                || n.endsWith(".part")
-                || n.endsWith(".inprogress");
+        for (Pattern p : temporary) {
+            if (p.matcher(n).matches()) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** The format of a file name, or null when the folder's formats do not include it. */
-    public DropFormat formatOf(String name) {
+    /** Whether the file is gzipped ({@code .gz}). */
+    public static boolean gzipped(String name) {
+        return name.toLowerCase(Locale.ROOT).endsWith(".gz");
+    }
+
+    /** The format of a file name, or null when the source does not read it. */
+    public Format formatOf(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        DropFormat f = null;
-        if (n.endsWith(".csv")) {
-            f = DropFormat.CSV;
-        } else if (n.endsWith(".jsonl") || n.endsWith(".json") || n.endsWith(".ndjson")) {
-            f = DropFormat.JSONL;
+        if (n.endsWith(".gz")) {
+            n = n.substring(0, n.length() - 3);
         }
-        return f != null && formats.contains(f) ? f : null;
+        String f = forced;
+        if (f == null) {
+            if (n.endsWith(".csv")) {
+                f = "csv";
+            } else if (n.endsWith(".jsonl") || n.endsWith(".json") || n.endsWith(".ndjson")) {
+                f = "jsonl";
+            } else {
+                return null;
+            }
+            if (!formats.contains(f)) {
+                return null;
+            }
+        }
+        return f.equals("csv") ? Format.CSV : Format.JSONL;
     }
 
     @Override
@@ -55,14 +108,14 @@ public final class DropFiles implements Predicate<Path>, Serializable {
         if (inProgress(name)) {
             return false;
         }
-        if (formatOf(name) != null) {
-            return true;
-        }
-        // The enumeration is recursive and asks about folders too: enter them.
         try {
-            return path.getFileSystem().getFileStatus(path).isDir();
+            if (path.getFileSystem().getFileStatus(path).isDir()) {
+                // The enumeration is recursive and asks about folders too: enter them.
+                return true;
+            }
         } catch (IOException e) {
             return false;
         }
+        return formatOf(name) != null;
     }
 }

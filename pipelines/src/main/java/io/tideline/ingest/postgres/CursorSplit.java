@@ -8,27 +8,34 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * The one split of a table read by cursor: the {@code (updated_at, id)} of the last row emitted. It
- * is the reader's checkpointed state, so a restored job resumes after exactly that row.
- *
- * @param updatedAtMicros the cursor's {@code updated_at}, epoch microseconds; {@link
- *     Long#MIN_VALUE} before the first row
- * @param id the cursor's {@code id}
+ * The one split of a table read by cursor: the values of the cursor columns (for example {@code
+ * (updated_at, id)}) of the last row emitted; empty before the first. It is the reader's
+ * checkpointed state, so a restored job resumes after exactly that row. Values are kept with their
+ * type (timestamps, whole numbers, decimals, text, uuids), so that the next query binds them as the
+ * database compares them.
  */
-public record CursorSplit(String table, long updatedAtMicros, long id) implements SourceSplit {
+public record CursorSplit(String table, List<Object> cursor) implements SourceSplit {
+
+    public CursorSplit {
+        cursor = cursor == null ? List.of() : List.copyOf(cursor);
+    }
 
     public static CursorSplit start(String table) {
-        return new CursorSplit(table, Long.MIN_VALUE, Long.MIN_VALUE);
+        return new CursorSplit(table, List.of());
     }
 
     public boolean atStart() {
-        return updatedAtMicros == Long.MIN_VALUE;
+        return cursor.isEmpty();
     }
 
     @Override
@@ -41,7 +48,7 @@ public record CursorSplit(String table, long updatedAtMicros, long id) implement
 
         @Override
         public int getVersion() {
-            return 1;
+            return 2;
         }
 
         @Override
@@ -62,12 +69,51 @@ public record CursorSplit(String table, long updatedAtMicros, long id) implement
 
         static void write(CursorSplit s, DataOutputStream out) throws IOException {
             out.writeUTF(s.table());
-            out.writeLong(s.updatedAtMicros());
-            out.writeLong(s.id());
+            out.writeInt(s.cursor().size());
+            for (Object v : s.cursor()) {
+                if (v instanceof Timestamp t) {
+                    Instant i = t.toInstant();
+                    out.writeByte('T');
+                    out.writeLong(i.getEpochSecond());
+                    out.writeInt(i.getNano());
+                } else if (v instanceof Long l) {
+                    out.writeByte('L');
+                    out.writeLong(l);
+                } else if (v instanceof Integer n) {
+                    out.writeByte('I');
+                    out.writeInt(n);
+                } else if (v instanceof BigDecimal d) {
+                    out.writeByte('D');
+                    out.writeUTF(d.toString());
+                } else if (v instanceof UUID u) {
+                    out.writeByte('U');
+                    out.writeUTF(u.toString());
+                } else {
+                    out.writeByte('S');
+                    out.writeUTF(String.valueOf(v));
+                }
+            }
         }
 
         static CursorSplit read(DataInputStream in) throws IOException {
-            return new CursorSplit(in.readUTF(), in.readLong(), in.readLong());
+            String table = in.readUTF();
+            int n = in.readInt();
+            List<Object> values = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                byte tag = in.readByte();
+                values.add(
+                        switch (tag) {
+                            case 'T' ->
+                                    Timestamp.from(
+                                            Instant.ofEpochSecond(in.readLong(), in.readInt()));
+                            case 'L' -> in.readLong();
+                            case 'I' -> in.readInt();
+                            case 'D' -> new BigDecimal(in.readUTF());
+                            case 'U' -> UUID.fromString(in.readUTF());
+                            default -> in.readUTF();
+                        });
+            }
+            return new CursorSplit(table, values);
         }
     }
 
@@ -77,7 +123,7 @@ public record CursorSplit(String table, long updatedAtMicros, long id) implement
 
         @Override
         public int getVersion() {
-            return 1;
+            return 2;
         }
 
         @Override

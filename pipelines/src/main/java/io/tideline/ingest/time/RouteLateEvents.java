@@ -3,87 +3,95 @@
  */
 package io.tideline.ingest.time;
 
-import static io.tideline.ingest.IngestTables.Events.*;
+import static io.tideline.ingest.IngestTables.Late;
 
 import io.tideline.ingest.IngestTables;
-import io.tideline.ingest.metrics.Bucket;
+import io.tideline.ingest.dedup.RowKey;
 import io.tideline.ingest.metrics.RunCounters;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.apache.iceberg.Schema;
 
 /**
- * Sends late events to the {@link #LATE} side output ({@code raw.late_events}), with their
- * lateness. An event is late when {@code ingestion_time - event_time > allowed lateness}: its own
- * ingestion time, not the watermark, decides, so BATCH (whose watermark is perfect) and STREAMING
- * agree on every record. Counts {@code late}; the {@code behindWatermark} counter tells, for
- * information only, how many on-time events arrived behind the current watermark.
+ * Sends late rows to the {@link #LATE} side output (the late table), as {@code (source, key,
+ * position, event time, lateness, ingestion and processing time, the row as JSON)}. A row is late
+ * when {@code ingestion_time - event_time > allowed lateness}: its own ingestion time, not the
+ * watermark, decides, so BATCH (whose watermark is perfect) and STREAMING agree on every record.
+ * Late rows are counted where they are deduplicated ({@code late}: the first late delivery of a
+ * key; a re-delivery is a duplicate). The {@code behindWatermark} counter tells, for information
+ * only, how many on-time rows arrived behind the current watermark.
  */
-public final class RouteLateEvents extends ProcessFunction<RowData, RowData>
-        implements CheckpointedFunction {
+public final class RouteLateEvents extends ProcessFunction<RowData, RowData> {
 
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<RowData> LATE =
-            new OutputTag<>("late", IngestTables.rowType(IngestTables.LATE_EVENTS_SCHEMA));
+            new OutputTag<>("late", IngestTables.rowType(IngestTables.LATE_SCHEMA));
 
+    private final String source;
+    private final int eventTime;
+    private final int ingestionTime;
+    private final int position;
     private final long allowedLatenessMs;
-    private final RunCounters counters = new RunCounters("events", Bucket.LATE);
+    private final RowKey key;
+    private final RowJson json;
     private transient Counter behindWatermark;
-    private transient RowData.FieldGetter[] fields;
+    private transient StringData sourceName;
 
-    public RouteLateEvents(long allowedLatenessMs) {
+    public RouteLateEvents(
+            String source,
+            Schema schema,
+            int[] keyColumns,
+            int eventTime,
+            int ingestionTime,
+            int position,
+            long allowedLatenessMs) {
+        this.source = source;
+        this.eventTime = eventTime;
+        this.ingestionTime = ingestionTime;
+        this.position = position;
         this.allowedLatenessMs = allowedLatenessMs;
-    }
-
-    @Override
-    public void initializeState(FunctionInitializationContext context) throws Exception {
-        counters.initializeState(context);
+        this.key = new RowKey(schema, keyColumns, position);
+        this.json = new RowJson(schema);
     }
 
     @Override
     public void open(OpenContext openContext) {
-        counters.open(getRuntimeContext());
         behindWatermark =
-                RunCounters.metricGroup(getRuntimeContext(), "events").counter("behindWatermark");
-        fields = IngestTables.fieldGetters(IngestTables.EVENTS_SCHEMA);
-    }
-
-    /** How late an event is, in milliseconds: its ingestion time minus its event time. */
-    public static long latenessMs(RowData event) {
-        return event.getTimestamp(INGESTION_TIME, 6).getMillisecond()
-                - event.getTimestamp(EVENT_TIME, 6).getMillisecond();
+                RunCounters.metricGroup(getRuntimeContext(), source).counter("behindWatermark");
+        sourceName = StringData.fromString(source);
     }
 
     @Override
-    public void processElement(RowData event, Context ctx, Collector<RowData> out) {
-        long lateness = latenessMs(event);
+    public void processElement(RowData row, Context ctx, Collector<RowData> out) {
+        if (row.isNullAt(eventTime)) {
+            out.collect(row);
+            return;
+        }
+        long eventMs = row.getTimestamp(eventTime, 6).getMillisecond();
+        long lateness = row.getTimestamp(ingestionTime, 6).getMillisecond() - eventMs;
         if (lateness > allowedLatenessMs) {
-            counters.inc(Bucket.LATE);
-            GenericRowData late = new GenericRowData(ARITY + 1);
-            for (int i = 0; i < ARITY; i++) {
-                late.setField(i, fields[i].getFieldOrNull(event));
-            }
-            late.setField(LATENESS_MS, lateness);
+            GenericRowData late = new GenericRowData(Late.ARITY);
+            late.setField(Late.SOURCE, sourceName);
+            late.setField(Late.KEY, StringData.fromString(key.getKey(row)));
+            late.setField(Late.SOURCE_POSITION, row.getString(position));
+            late.setField(Late.EVENT_TIME, row.getTimestamp(eventTime, 6));
+            late.setField(Late.LATENESS_MS, lateness);
+            late.setField(Late.INGESTION_TIME, row.getTimestamp(ingestionTime, 6));
+            late.setField(Late.PROCESSING_TIME, row.getTimestamp(ingestionTime + 1, 6));
+            late.setField(Late.PAYLOAD, StringData.fromString(json.write(row)));
             ctx.output(LATE, late);
             return;
         }
-        if (event.getTimestamp(EVENT_TIME, 6).getMillisecond()
-                < ctx.timerService().currentWatermark()) {
+        if (eventMs < ctx.timerService().currentWatermark()) {
             behindWatermark.inc();
         }
-        out.collect(event);
-    }
-
-    @Override
-    public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        counters.snapshotState();
+        out.collect(row);
     }
 }

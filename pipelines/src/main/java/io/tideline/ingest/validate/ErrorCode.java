@@ -15,7 +15,7 @@ public enum ErrorCode {
     MISSING_FIELD,
     /** A field has a type that cannot be coerced (an object where a number is due, ...). */
     WRONG_TYPE,
-    /** A timestamp that is neither ISO-8601 with an offset nor epoch milliseconds. */
+    /** A timestamp that does not match the column's format. */
     INVALID_TIMESTAMP,
     /** A timestamp further ahead of the record's ingestion time than {@code max-future}. */
     FUTURE_TIMESTAMP,
@@ -25,10 +25,22 @@ public enum ErrorCode {
     UNKNOWN_COUNTRY,
     /** Not an e-mail address. */
     INVALID_EMAIL,
-    /** Not a decimal(18,2) money amount (more than two decimals, too large, not a number). */
+    /**
+     * Not a number that fits the column's decimal(p,s): more decimals than s, too large, not a
+     * number.
+     */
     INVALID_AMOUNT,
-    /** A value outside its allowed set or pattern (event type, status, ...). */
+    /**
+     * A value outside its allowed set, pattern or range ({@code one-of}, {@code pattern}, {@code
+     * min}, {@code max}).
+     */
     INVALID_VALUE,
-    /** A text value longer than {@code max-field-length}. */
-    FIELD_TOO_LONG
+    /** A text value longer than {@code max-field-length} or the column's {@code max-length}. */
+    FIELD_TOO_LONG,
+    /** A field no column declares, in a source with {@code unknown-fields: quarantine}. */
+    UNKNOWN_FIELD,
+    /** A file record (line) longer than the source's {@code max-record-bytes}. */
+    RECORD_TOO_LONG,
+    /** An unexpected failure while validating this one record (the message says what). */
+    VALIDATION_FAILED
 }

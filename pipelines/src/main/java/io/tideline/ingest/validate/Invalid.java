@@ -5,7 +5,8 @@ package io.tideline.ingest.validate;
 
 /**
  * Unwinds a validation from deep inside a field rule to the validator's entry point, which turns it
- * into a {@link Validated#rejected} value. It never leaves this package; it has no stack trace.
+ * into a rejection (a value, never an exception). It never leaves this package; it has no stack
+ * trace.
  */
 final class Invalid extends RuntimeException {
 

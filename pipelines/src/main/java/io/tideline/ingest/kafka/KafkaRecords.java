@@ -14,16 +14,22 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * validation and the quarantine instead of failing the source), the record timestamp as ingestion
  * time, and {@code topic/partition/offset}.
  */
-public final class EventRecords implements KafkaRecordDeserializationSchema<RawRecord> {
+public final class KafkaRecords implements KafkaRecordDeserializationSchema<RawRecord> {
 
     private static final long serialVersionUID = 1L;
     private static final byte[] EMPTY = new byte[0];
+
+    private final String source;
+
+    public KafkaRecords(String source) {
+        this.source = source;
+    }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
         out.collect(
                 new RawRecord(
-                        "events",
+                        source,
                         record.topic() + "/" + record.partition() + "/" + record.offset(),
                         record.timestamp(),
                         record.value() == null ? EMPTY : record.value(),

@@ -3,10 +3,13 @@
  */
 package io.tideline.ingest.postgres;
 
-import io.tideline.config.CustomersSourceConfig;
+import io.tideline.config.ColumnConfig;
 import io.tideline.config.PostgresConfig;
+import io.tideline.config.SourceConfig;
 import io.tideline.ingest.RawRecord;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
@@ -19,30 +22,47 @@ import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * The operational customers table as a Flink source (the new Source API: one split, the cursor,
- * checkpointed). Bounded, it reads the table once; unbounded, it keeps polling for rows changed
- * since its cursor. Run it with parallelism 1.
+ * A PostgreSQL table or query ({@code kind: jdbc}) as a Flink source (the new Source API: one
+ * split, the cursor, checkpointed). Bounded, it reads the rows once; unbounded, it keeps polling
+ * for rows after its cursor. Run it with parallelism 1.
  */
-public final class CustomersSource
+public final class CursorSource
         implements Source<RawRecord, CursorSplit, List<CursorSplit>>,
                 ResultTypeQueryable<RawRecord> {
 
     private static final long serialVersionUID = 1L;
 
-    private final String url;
-    private final Properties connection;
-    private final String table;
-    private final long pollIntervalMs;
-    private final int pageSize;
+    private final CursorReader.Settings settings;
     private final boolean bounded;
 
-    public CustomersSource(
-            PostgresConfig postgres, CustomersSourceConfig customers, boolean bounded) {
-        this.url = postgres.jdbcUrl();
-        this.connection = postgres.connectionProperties();
-        this.table = customers.table();
-        this.pollIntervalMs = customers.pollInterval().toMillis();
-        this.pageSize = customers.batchSize();
+    public CursorSource(
+            String name, PostgresConfig postgres, SourceConfig source, boolean bounded) {
+        List<String> columns = new ArrayList<>();
+        for (Map.Entry<String, ColumnConfig> e : source.columnsInOrder().entrySet()) {
+            String from = e.getValue().fromOr(e.getKey());
+            columns.add(from.startsWith("/") ? from.substring(1) : from);
+        }
+        List<String> key = new ArrayList<>();
+        for (String k : source.key()) {
+            key.add(source.columnsInOrder().get(k).fromOr(k));
+        }
+        String version =
+                source.version() == null
+                        ? null
+                        : source.columnsInOrder().get(source.version()).fromOr(source.version());
+        this.settings =
+                new CursorReader.Settings(
+                        name,
+                        postgres.jdbcUrl(),
+                        postgres.connectionProperties(),
+                        source.sourceTable(),
+                        source.query(),
+                        source.unknownFields() == SourceConfig.UnknownFields.EXTRA ? null : columns,
+                        source.cursor(),
+                        key,
+                        version,
+                        source.pollInterval().toMillis(),
+                        source.batchSize());
         this.bounded = bounded;
     }
 
@@ -53,13 +73,13 @@ public final class CustomersSource
 
     @Override
     public SourceReader<RawRecord, CursorSplit> createReader(SourceReaderContext context) {
-        return new CustomersReader(url, connection, table, pollIntervalMs, pageSize, bounded);
+        return new CursorReader(settings, bounded);
     }
 
     @Override
     public SplitEnumerator<CursorSplit, List<CursorSplit>> createEnumerator(
             SplitEnumeratorContext<CursorSplit> context) {
-        return new CursorEnumerator(context, List.of(CursorSplit.start(table)));
+        return new CursorEnumerator(context, List.of(CursorSplit.start(settings.label())));
     }
 
     @Override
@@ -83,11 +103,10 @@ public final class CustomersSource
         return TypeInformation.of(RawRecord.class);
     }
 
-    /** The operational table's shape, as the local platform and the tests create it. */
-    public static final String DDL =
-            "CREATE SCHEMA IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.customers (id BIGINT"
-                    + " PRIMARY KEY, email TEXT NOT NULL, name TEXT, country TEXT, plan TEXT,"
-                    + " created_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT"
-                    + " NULL DEFAULT now()); CREATE INDEX IF NOT EXISTS customers_updated_at ON"
-                    + " app.customers (updated_at, id)";
+    /** Settings are Serializable; the Properties inside are. */
+    static Properties copy(Properties p) {
+        Properties out = new Properties();
+        out.putAll(p);
+        return out;
+    }
 }
