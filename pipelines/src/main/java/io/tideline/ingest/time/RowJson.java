@@ -17,7 +17,11 @@ import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.TimestampData;
 import org.apache.iceberg.Schema;
 
-/** A row as a JSON object of its columns (timestamps ISO-8601 UTC, decimals exact). */
+/**
+ * A row as a JSON object of its columns (timestamps ISO-8601 UTC, decimals exact), without the
+ * lineage columns ({@code ingestion_time}, {@code processing_time}, {@code source_position}), which
+ * the late table has as columns of its own.
+ */
 final class RowJson implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -47,6 +51,12 @@ final class RowJson implements Serializable {
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.writeStartObject();
             for (int i = 0; i < getters.length; i++) {
+                String col = names.get(i);
+                if (col.equals("ingestion_time")
+                        || col.equals("processing_time")
+                        || col.equals("source_position")) {
+                    continue;
+                }
                 Object v = getters[i].getFieldOrNull(row);
                 g.writeFieldName(names.get(i));
                 if (v == null) {
