@@ -68,7 +68,7 @@ public final class IngestFixtures {
                     + " app.customers (updated_at, id)";
 
     /** The demo's events source (as in deploy/local/tideline.yaml), without its topic. */
-    static final String EVENTS =
+    public static final String EVENTS =
             """
               events:
                 kind: kafka
@@ -88,7 +88,7 @@ public final class IngestFixtures {
             """;
 
     /** The demo's orders source, without its folder. */
-    static final String ORDERS =
+    public static final String ORDERS =
             """
               orders:
                 kind: files
@@ -107,7 +107,7 @@ public final class IngestFixtures {
             """;
 
     /** The demo's customers source. */
-    static final String CUSTOMERS =
+    public static final String CUSTOMERS =
             """
               customers:
                 kind: jdbc
