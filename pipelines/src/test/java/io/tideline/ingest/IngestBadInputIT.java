@@ -182,7 +182,7 @@ class IngestBadInputIT {
 
         Map<String, Map<String, String>> orderRows =
                 byKey(config, IngestFixtures.ORDERS_TABLE, "order_id");
-        assertThat(orderRows).containsOnlyKeys("o1", "o2", "o3");
+        assertThat(orderRows).containsOnlyKeys("o1", "o2", "o3", "o10", "o11");
         assertThat(orderRows.get("o1").get("status")).isEqualTo("refunded");
         assertThat(orderRows.get("o1").get("customer_email")).isEqualTo("alice@example.com");
         assertThat(orderRows.get("o1").get("currency")).isEqualTo("EUR");

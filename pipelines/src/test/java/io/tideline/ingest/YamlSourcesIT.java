@@ -260,8 +260,23 @@ class YamlSourcesIT {
         assertThat(backfill.of("accounts")).as(explain).isEqualTo(new SourceCounts(3, 2, 1, 0, 0));
 
         // The tables, mode against mode.
-        for (TableIdentifier id :
-                List.of(PAYMENTS, raw("payments_changelog"), LEDGER, raw("ledger_changelog"))) {
+        // (The change log of a first-wins table records each key's first arrival, whose lineage
+        // depends on arrival order in STREAMING; its content does not.)
+        assertThat(
+                        canonical(
+                                batch,
+                                raw("payments_changelog"),
+                                "processing_time",
+                                "ingestion_time",
+                                "source_position"))
+                .isEqualTo(
+                        canonical(
+                                streaming,
+                                raw("payments_changelog"),
+                                "processing_time",
+                                "ingestion_time",
+                                "source_position"));
+        for (TableIdentifier id : List.of(PAYMENTS, LEDGER, raw("ledger_changelog"))) {
             assertThat(canonical(batch, id, "processing_time"))
                     .as(id.toString())
                     .isEqualTo(canonical(streaming, id, "processing_time"));
@@ -358,7 +373,7 @@ class YamlSourcesIT {
             Await.until(
                     "the counts of the rewritten file",
                     Duration.ofSeconds(30),
-                    () -> resumed.summary().of("ledger").read() == 7);
+                    () -> resumed.summary().of("ledger").read() >= 7);
             IngestSummary after = resumed.summary();
             // Counts continue from the savepoint: L1's old revision is a duplicate, L3 is new.
             assertThat(after.of("ledger")).isEqualTo(new SourceCounts(7, 4, 1, 0, 2));

@@ -108,21 +108,21 @@ public final class DropFileFormat implements BulkFormat<RawRecord, FileSourceSpl
 
         LineReader(FileSourceSplit split, long skip) throws IOException {
             Path path = split.path();
-            String full = path.toUri().getPath();
+            String full = VersionedFiles.plain(path.toUri().getPath());
             this.name = full.startsWith(root + "/") ? full.substring(root.length() + 1) : full;
             this.buf = new byte[Math.min(maxRecordBytes, 64 * 1024)];
             DropFiles.Format format = files.formatOf(new Path(full).getName());
             FileSystem fs = path.getFileSystem();
-            Path plain =
-                    new Path(
-                            path.toUri().getScheme() == null
-                                    ? full
-                                    : path.toUri().getScheme()
-                                            + "://"
-                                            + (path.toUri().getAuthority() == null
-                                                    ? ""
-                                                    : path.toUri().getAuthority())
-                                            + full);
+            java.net.URI u = path.toUri();
+            Path plain;
+            try {
+                plain =
+                        new Path(
+                                new java.net.URI(
+                                        u.getScheme(), u.getAuthority(), full, null, null));
+            } catch (java.net.URISyntaxException e) {
+                throw new IOException(e);
+            }
             InputStream opened = null;
             long mtime = split.fileModificationTime();
             try {

@@ -16,13 +16,24 @@ import org.apache.flink.core.fs.Path;
 
 /**
  * Lists the drop folder (recursively, files not split) and names each file's split by the file
- * <em>and its version</em> (modification time and size, as the URI fragment), so that a file
- * rewritten under the same name is a new split, read again: its rows are new deliveries, and the
- * latest-version rule keeps the table right. The fragment is ignored when the file is opened.
+ * <em>and its version</em> (modification time and size, appended to the path as {@value #MARK}
+ * {@code <mtime>-<size>}), so that a file rewritten under the same name is a new split, read again:
+ * its rows are new deliveries, and the latest-version rule keeps the table right. Flink's
+ * enumerator remembers the paths it has handed out (and checkpoints them as text), so the version
+ * survives a restore. {@link #plain} removes it before the file is opened or named.
  */
 public final class VersionedFiles implements FileEnumerator {
 
+    /** What separates a split's path from the version of its file. */
+    public static final String MARK = "@@v";
+
     private final NonSplittingRecursiveEnumerator listing;
+
+    /** A split path without its version. */
+    public static String plain(String path) {
+        int at = path.lastIndexOf(MARK);
+        return at < 0 ? path : path.substring(0, at);
+    }
 
     public VersionedFiles(DropFiles files) {
         this.listing = new NonSplittingRecursiveEnumerator(files);
@@ -39,9 +50,9 @@ public final class VersionedFiles implements FileEnumerator {
                         new URI(
                                 u.getScheme(),
                                 u.getAuthority(),
-                                u.getPath(),
+                                u.getPath() + MARK + s.fileModificationTime() + "-" + s.fileSize(),
                                 null,
-                                "v" + s.fileModificationTime() + "-" + s.fileSize());
+                                null);
                 out.add(
                         new FileSourceSplit(
                                 s.splitId(),
