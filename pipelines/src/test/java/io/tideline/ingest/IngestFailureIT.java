@@ -103,6 +103,7 @@ class IngestFailureIT {
         long produced = 0;
         long redelivered = 0;
         int chunks = 0;
+        int bad = 0;
         IngestJob.Running running =
                 new IngestJob(config, parts.flink(config))
                         .withTap("events", new FailThreeTimes(markers))
@@ -139,6 +140,23 @@ class IngestFailureIT {
                         redelivered++;
                     }
                 }
+                // A broken record and a late event per chunk: the append-only quarantine and the
+                // late table must hold each exactly once, whatever the failures.
+                send(p, topic, chunk % 2, t0.plusSeconds(chunk * 40L), "{broken-" + chunk);
+                Instant lateAt = t0.plusSeconds(chunk * 40L);
+                send(
+                        p,
+                        topic,
+                        chunk % 2,
+                        lateAt,
+                        event(
+                                        "late-" + chunk,
+                                        "page_view",
+                                        "9",
+                                        lateAt.minus(Duration.ofHours(2)).toString())
+                                .toString());
+                produced += 2;
+                bad++;
                 // Every chunk also drops a file of 10 orders and adds 5 customers.
                 StringBuilder csv =
                         new StringBuilder(
@@ -163,6 +181,7 @@ class IngestFailureIT {
                 long expected = distinct.size();
                 long expectedOrders = 10L * chunks;
                 long expectedCustomers = 5L * chunks;
+                long expectedBad = bad;
                 Await.until(
                         "chunk " + chunk + " committed",
                         Duration.ofSeconds(60),
@@ -171,7 +190,9 @@ class IngestFailureIT {
                                         && count(config, IngestFixtures.ORDERS_TABLE)
                                                 == expectedOrders
                                         && count(config, IngestFixtures.CUSTOMERS_TABLE)
-                                                == expectedCustomers);
+                                                == expectedCustomers
+                                        && count(config, IngestFixtures.QUARANTINE) == expectedBad
+                                        && count(config, IngestFixtures.LATE) == expectedBad);
             }
             summary = running.stop(parts.dir().resolve("savepoints").toUri().toString());
         } finally {
@@ -185,8 +206,21 @@ class IngestFailureIT {
         assertThat(rows).hasSize(distinct.size());
         assertThat(ids).isEqualTo(distinct);
         assertThat(summary.of("events"))
-                .isEqualTo(new SourceCounts(produced, distinct.size(), 0, 0, redelivered));
-        assertThat(count(config, IngestFixtures.QUARANTINE)).isZero();
+                .isEqualTo(new SourceCounts(produced, distinct.size(), bad, bad, redelivered));
+        // The append-only tables: at-least-once commits would show here as repeated rows.
+        List<String> quarantined =
+                rows(config, IngestFixtures.QUARANTINE).stream()
+                        .map(r -> r.get("source_position"))
+                        .toList();
+        assertThat(quarantined).hasSize(bad).doesNotHaveDuplicates();
+        List<String> firstDeliveries =
+                rows(config, IngestFixtures.EVENTS_CHANGELOG).stream()
+                        .map(r -> r.get("event_id"))
+                        .toList();
+        assertThat(firstDeliveries).doesNotHaveDuplicates();
+        assertThat(Set.copyOf(firstDeliveries)).isEqualTo(distinct);
+        assertThat(rows(config, IngestFixtures.ORDERS_CHANGELOG)).hasSize(10 * chunks);
+        assertThat(rows(config, IngestFixtures.CUSTOMERS_CHANGELOG)).hasSize(5 * chunks);
         // The drop folder and the customers cursor restored as exactly as the Kafka offsets.
         assertThat(count(config, IngestFixtures.ORDERS_TABLE)).isEqualTo(10L * chunks);
         assertThat(summary.of("orders"))
@@ -194,6 +228,8 @@ class IngestFailureIT {
         assertThat(count(config, IngestFixtures.CUSTOMERS_TABLE)).isEqualTo(5L * chunks);
         assertThat(summary.of("customers"))
                 .isEqualTo(new SourceCounts(5L * chunks, 5L * chunks, 0, 0, 0));
-        assertThat(count(config, IngestFixtures.LATE)).isZero();
+        assertThat(rows(config, IngestFixtures.LATE).stream().map(r -> r.get("key")).toList())
+                .hasSize(bad)
+                .doesNotHaveDuplicates();
     }
 }

@@ -60,11 +60,23 @@ class IngestOnClusterIT {
                                 "\n",
                                 "sources:",
                                 "  events:",
+                                "    kind: kafka",
                                 "    topic: " + topic,
-                                "  orders:",
-                                "    enabled: false",
-                                "  customers:",
-                                "    enabled: false",
+                                "    key: [event_id]",
+                                "    event-time: event_time",
+                                "    require-one-of: [[customer_id, anonymous_id]]",
+                                "    columns:",
+                                "      event_id:     {type: string, required: true}",
+                                "      event_type:   {type: string, required: true,"
+                                        + " standardize: [trim, lower]}",
+                                "      customer_id:  {type: string}",
+                                "      anonymous_id: {type: string}",
+                                "      event_time:   {type: timestamp, from: occurred_at,"
+                                        + " required: true}",
+                                "      amount:       {type: 'decimal(18,2)'}",
+                                "      currency:     {type: string, required-with: amount,"
+                                        + " standardize: [trim, upper], check: iso-currency}",
+                                "      properties:   {type: json}",
                                 ""));
         Path configFile = parts.dir().resolve("tideline.yaml");
         Files.writeString(configFile, yaml);
