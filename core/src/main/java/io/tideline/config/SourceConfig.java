@@ -51,7 +51,6 @@ public record SourceConfig(
         List<String> temporaryNames,
         Duration monitorInterval,
         Integer maxRecordBytes,
-        Integer maxSeenFiles,
         // jdbc
         String sourceTable,
         String query,
@@ -137,7 +136,6 @@ public record SourceConfig(
                 temporaryNames == null ? DEFAULT_TEMPORARY_NAMES : List.copyOf(temporaryNames);
         monitorInterval = monitorInterval == null ? Duration.ofSeconds(5) : monitorInterval;
         maxRecordBytes = maxRecordBytes == null ? 1024 * 1024 : maxRecordBytes;
-        maxSeenFiles = maxSeenFiles == null ? 100_000 : maxSeenFiles;
         cursor = cursor == null ? List.of() : List.copyOf(cursor);
         pollInterval = pollInterval == null ? Duration.ofSeconds(5) : pollInterval;
         batchSize = batchSize == null ? 1000 : batchSize;
@@ -360,10 +358,6 @@ public record SourceConfig(
                         maxRecordBytes >= 16 && maxRecordBytes <= 64 * 1024 * 1024,
                         "max-record-bytes",
                         "expected a number of bytes from 16 to 67108864, got " + maxRecordBytes);
-                p.require(
-                        maxSeenFiles >= 1 && maxSeenFiles <= 10_000_000,
-                        "max-seen-files",
-                        "expected a number of files from 1 to 10000000, got " + maxSeenFiles);
                 notFor(
                         wrongKind,
                         "topic",
@@ -498,7 +492,6 @@ public record SourceConfig(
                 temporaryNames,
                 monitorInterval,
                 maxRecordBytes,
-                maxSeenFiles,
                 sourceTable,
                 query,
                 cursor,
@@ -535,7 +528,6 @@ public record SourceConfig(
                 temporaryNames,
                 monitorInterval,
                 maxRecordBytes,
-                maxSeenFiles,
                 sourceTable,
                 query,
                 cursor,

@@ -6,7 +6,7 @@ package io.tideline.config;
 import java.time.Duration;
 
 /**
- * Event-time watermarks of the ingestion jobs ({@code sources.watermark}).
+ * Event-time watermarks of the ingestion jobs ({@code ingestion.watermark}).
  *
  * @param outOfOrderness how far behind the highest event time seen the watermark trails
  * @param idleness after how long without records a source split stops holding the watermark back;

@@ -523,6 +523,17 @@ public final class IngestJob {
         return idleness.isZero() ? w : w.withIdleness(idleness);
     }
 
+    /**
+     * Creates the namespace and every table this job writes (and adds declared columns they lack),
+     * as {@link #plan} does, without starting anything: for readers that must exist before the
+     * first commit.
+     *
+     * @return each table's schema after the change
+     */
+    public Map<TableIdentifier, Schema> createTables() {
+        return IngestTables.ensure(IcebergCatalogs.open(config), config, sourceNames());
+    }
+
     /** The schema of each table this job writes, as the configuration declares it. */
     public Map<TableIdentifier, Schema> tables() {
         return IngestTables.all(config, sourceNames());

@@ -86,11 +86,14 @@ class StreamingFromIngestionIT {
             event(p, topic, "e4", "page_view", "2", "12-03T12:00", null, null);
         }
 
-        IngestJob.Running ingest = new IngestJob(config, parts.flink(config)).startStreaming();
+        // Ingestion's tables first, then the marts job, then ingestion itself: the STREAMING SQL
+        // sources start at the change logs' latest snapshot, so they must see the first one.
+        IngestJob ingestion = new IngestJob(config, parts.flink(config));
+        ingestion.createTables();
         SqlRunner runner = new SqlRunner(config, parts.flink(config));
         RawTables tables = new RawTables(config);
-        try (ingest;
-                StreamingBuild marts = runner.startStreaming()) {
+        try (StreamingBuild marts = runner.startStreaming();
+                IngestJob.Running ingest = ingestion.startStreaming()) {
             Conditions.eventually(
                     WAIT,
                     "the first orders and customers in the streaming marts",
