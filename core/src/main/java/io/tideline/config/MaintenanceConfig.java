@@ -32,17 +32,13 @@ public record MaintenanceConfig(
         Duration protectJobSnapshotsFor,
         Duration orphanMinAge) {
 
-    /** The tables Tideline writes. */
+    /**
+     * The SQL layer's tables. Maintenance keeps these and every table ingestion writes (derived
+     * from the {@code sources} section: see {@link TidelineConfig#maintenanceTables()}) unless
+     * {@code tables} lists others.
+     */
     public static final List<String> DEFAULT_TABLES =
             List.of(
-                    "raw.events",
-                    "raw.orders",
-                    "raw.customers",
-                    "raw.quarantine",
-                    "raw.late_events",
-                    "raw.events_changelog",
-                    "raw.orders_changelog",
-                    "raw.customers_changelog",
                     "marts.customer_360",
                     "marts.daily_revenue",
                     "marts.funnel_hourly",

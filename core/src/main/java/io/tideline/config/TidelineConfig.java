@@ -115,6 +115,37 @@ public record TidelineConfig(
                 });
     }
 
+    /**
+     * The tables maintenance keeps: {@code maintenance.tables} when the file lists them; otherwise
+     * every table ingestion writes (each source's table, the change log of each keyed one, the
+     * quarantine and, when a source has an event time, the late table) and the SQL layer's.
+     */
+    public java.util.List<String> maintenanceTables() {
+        if (!maintenance.tables().equals(MaintenanceConfig.DEFAULT_TABLES)) {
+            return maintenance.tables();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        String ns = ingestion.namespace();
+        boolean late = false;
+        for (Map.Entry<String, SourceConfig> e : sources.entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            String table = e.getValue().tableOr(ns, e.getKey());
+            out.add(table);
+            if (!e.getValue().key().isEmpty()) {
+                out.add(table + "_changelog");
+            }
+            late |= e.getValue().eventTime() != null;
+        }
+        out.add(ns + "." + ingestion.quarantineTable());
+        if (late) {
+            out.add(ns + "." + ingestion.lateTable());
+        }
+        out.addAll(MaintenanceConfig.DEFAULT_TABLES);
+        return out;
+    }
+
     /** The enabled sources, in the file's order. */
     public Map<String, SourceConfig> enabledSources() {
         Map<String, SourceConfig> out = new LinkedHashMap<>();

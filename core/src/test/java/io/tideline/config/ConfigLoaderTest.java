@@ -243,7 +243,7 @@ class ConfigLoaderTest {
         assertThat(e.getMessage()).contains("younger files may belong to a commit under way");
         TidelineConfig c = loader.load(write(VALID));
         assertThat(c.maintenance().protectJobSnapshotsFor()).isEqualTo(Duration.ofDays(7));
-        assertThat(c.maintenance().tables()).contains("raw.events", "marts.customer_360");
+        assertThat(c.maintenanceTables()).contains("marts.customer_360");
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class MaintenanceJob {
         List<TableMaintenance.Result> results = new ArrayList<>();
         Instant now = Instant.now();
         int failed = 0;
-        for (String name : config.maintenance().tables()) {
+        for (String name : config.maintenanceTables()) {
             TableIdentifier id = TableIdentifier.parse(name);
             if (!catalog.tableExists(id)) {
                 out.println(name + ": no such table yet, skipped");

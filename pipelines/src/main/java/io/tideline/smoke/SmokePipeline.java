@@ -64,7 +64,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class SmokePipeline {
 
     /** The Iceberg table the smoke pipeline writes. */
-    public static final TableIdentifier TABLE = TableIdentifier.of("smoke", "events");
+    public static final TableIdentifier TABLE = TableIdentifier.of("smoke", "readings");
 
     /** The PostgreSQL table the upsert writes. */
     public static final String PG_TABLE = "smoke_kind_totals";
@@ -272,7 +272,7 @@ public final class SmokePipeline {
                         "INSERT INTO pg_kind_totals SELECT kind, COUNT(*), CAST(SUM(amount) AS"
                                 + " DECIMAL(14, 2)) FROM `"
                                 + config.catalog().name()
-                                + "`.`smoke`.`events` GROUP BY kind")
+                                + "`.`smoke`.`readings` GROUP BY kind")
                 .await();
     }
 
