@@ -357,7 +357,11 @@ public final class SqlRunner {
             List<CheckResult> results =
                     checks
                             ? runChecks(
-                                    RuntimeExecutionMode.BATCH, runId, branch, audited, selected)
+                                    RuntimeExecutionMode.BATCH,
+                                    runId,
+                                    branch,
+                                    audited,
+                                    select == null || select.isEmpty() ? null : selected)
                             : List.of();
             Duration checkTime = Duration.ofNanos(System.nanoTime() - checkStart);
             List<CheckResult> blocking = results.stream().filter(CheckResult::blocking).toList();

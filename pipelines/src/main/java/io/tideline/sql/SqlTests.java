@@ -284,7 +284,7 @@ final class SqlTests {
                                 + ", CAST('${AS_OF}' AS TIMESTAMP_LTZ(6)))";
                 return "SELECT CAST('"
                         + t.target()
-                        + "' AS STRING) AS model, MAX("
+                        + "' AS STRING) AS `model`, MAX("
                         + c
                         + ") AS newest FROM "
                         + from
@@ -315,7 +315,7 @@ final class SqlTests {
                 }
                 return "SELECT CAST('"
                         + t.target()
-                        + "' AS STRING) AS model, COUNT(*) AS row_count, "
+                        + "' AS STRING) AS `model`, COUNT(*) AS row_count, "
                         + prev
                         + " AS previous_rows FROM "
                         + from
