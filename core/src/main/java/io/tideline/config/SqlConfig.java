@@ -54,6 +54,7 @@ public record SqlConfig(
                     "OUTLIER_STDDEVS",
                     "OUTLIER_WINDOW_DAYS",
                     "OUTLIER_MIN_SAMPLES",
+                    "WATERMARK_DELAY",
                     "WATERMARK_DELAY_SECONDS",
                     "RUN_ID");
 

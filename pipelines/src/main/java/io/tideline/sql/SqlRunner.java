@@ -179,7 +179,18 @@ public final class SqlRunner {
         v.put("OUTLIER_STDDEVS", Double.toString(checks.outlierStddevs()));
         v.put("OUTLIER_WINDOW_DAYS", Long.toString(checks.outlierWindow().toDays()));
         v.put("OUTLIER_MIN_SAMPLES", Integer.toString(checks.outlierMinSamples()));
-        v.put("WATERMARK_DELAY_SECONDS", Long.toString(allowedLateness(config).toSeconds()));
+        Duration lateness = allowedLateness(config);
+        v.put("WATERMARK_DELAY_SECONDS", Long.toString(lateness.toSeconds()));
+        v.put(
+                "WATERMARK_DELAY",
+                String.format(
+                        Locale.ROOT,
+                        "%d %02d:%02d:%02d.%03d",
+                        lateness.toDays(),
+                        lateness.toHoursPart(),
+                        lateness.toMinutesPart(),
+                        lateness.toSecondsPart(),
+                        lateness.toMillisPart()));
         sql.variables().forEach(v::put);
         sql.secretVariables().forEach((k, s) -> v.putSecret(k, s.reveal()));
         return v;
