@@ -107,7 +107,7 @@ public final class SqlBenchmark {
                             "    restart-strategy.type: none",
                             "sql:",
                             "  dir: " + sqlDir,
-                            "  marts: [customer_360, daily_revenue]",
+                            "  select: [customer_360, daily_revenue]",
                             "  as-of: 2024-04-01T00:00:00Z",
                             "  checks:",
                             "    enabled: false",
