@@ -336,9 +336,17 @@ public final class SqlRunner {
             if (m.audit()) {
                 Table table = catalog.loadTable(identifier(m));
                 table.manageSnapshots().createBranch(branch).commit();
+                // The branch starts empty and the build appends the model's rows: a model whose
+                // query returns no rows ends empty, and no partition keeps rows that left it (an
+                // overwrite would replace only the partitions it writes, and commits nothing for
+                // an empty result).
+                table.newDelete()
+                        .deleteFromRowFilter(Expressions.alwaysTrue())
+                        .toBranch(branch)
+                        .commit();
                 audited.add(m.name());
                 set.addInsertSql(
-                        "INSERT OVERWRITE "
+                        "INSERT INTO "
                                 + m.tableSql()
                                 + " /*+ OPTIONS('branch' = '"
                                 + branch
