@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the SQL layer benchmark (see SQL.md) from the repository root:
 #   pipelines/benchmarks/run-sql-benchmark.sh [--events 10000000] [--orders 1000000] [--customers 100000]
-# It builds core and the pipelines' test classes, copies them aside (other builds may rewrite
-# target/ meanwhile), then runs io.tideline.bench.SqlBenchmark: data generation, the runner's BATCH
-# build, then the same build through the Flink SQL client in its own JVM.
+# It builds core and the pipelines' test classes in one reactor build (nothing is installed into the
+# shared ~/.m2: core comes from core/target), copies the pipelines' classes aside (other builds may
+# rewrite target/ meanwhile), then runs io.tideline.bench.SqlBenchmark: data generation, the
+# runner's BATCH build (write-audit-publish), then the same build through the Flink SQL client in its
+# own JVM.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-./mvnw -B -q -o install -pl core -DskipTests
-./mvnw -B -q -o -pl pipelines test-compile dependency:build-classpath \
+./mvnw -B -q -pl pipelines -am test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/sql-bench.cp -Dmdep.includeScope=test -Dspotless.check.skip=true
 cd pipelines
 rm -rf target/sql-bench-cp && mkdir -p target/sql-bench-cp

@@ -13,7 +13,6 @@
 -- engagement_score, 0 to 100 (see sql/README.md):
 --   50 * LEAST(active_days_30d, 20) / 20  +  30 * LEAST(events_7d, 10) / 10
 --   + 20 if the last order is at most 30 days old, rounded to a whole number.
-CREATE TEMPORARY VIEW mart_customer_360 AS
 WITH
 order_totals AS (
   SELECT
@@ -109,26 +108,4 @@ SELECT
           ELSE 0
         END, 0) AS INT) AS engagement_score,
   CAST('${AS_OF}' AS TIMESTAMP_LTZ(6)) AS as_of
-FROM joined;
-
--- What serving.customer_360 (PostgreSQL) receives: timestamps as UTC wall-clock time.
-CREATE TEMPORARY VIEW serve_customer_360 AS
-SELECT
-  customer_id,
-  email,
-  name,
-  country,
-  plan,
-  CAST(first_order_at AS TIMESTAMP(6)) AS first_order_at,
-  CAST(last_order_at AS TIMESTAMP(6)) AS last_order_at,
-  order_count,
-  lifetime_revenue,
-  revenue_currency,
-  lifetime_revenue_by_currency,
-  events_7d,
-  events_30d,
-  active_days_30d,
-  CAST(last_seen_at AS TIMESTAMP(6)) AS last_seen_at,
-  engagement_score,
-  CAST(as_of AS TIMESTAMP(6)) AS as_of
-FROM mart_customer_360;
+FROM joined

@@ -2,7 +2,6 @@
 -- people (customer_id, or anonymous_id before signup) at each step of
 -- signup -> add_to_cart -> checkout -> order_placed, and the conversion from each step to the next
 -- (NULL when the earlier step is 0). Hours without any funnel event have no row.
-CREATE TEMPORARY VIEW mart_funnel_hourly AS
 WITH
 hours AS (
   SELECT
@@ -28,18 +27,4 @@ SELECT
   CAST(CAST(orders AS DECIMAL(18, 4)) / NULLIF(checkouts, 0) AS DECIMAL(9, 4))
     AS checkout_to_order,
   CAST(CAST(orders AS DECIMAL(18, 4)) / NULLIF(signups, 0) AS DECIMAL(9, 4)) AS signup_to_order
-FROM hours;
-
--- What serving.funnel_hourly (PostgreSQL) receives: the hour as UTC wall-clock time.
-CREATE TEMPORARY VIEW serve_funnel_hourly AS
-SELECT
-  CAST(`hour` AS TIMESTAMP(6)) AS `hour`,
-  signups,
-  add_to_cart,
-  checkouts,
-  orders,
-  signup_to_cart,
-  cart_to_checkout,
-  checkout_to_order,
-  signup_to_order
-FROM mart_funnel_hourly;
+FROM hours

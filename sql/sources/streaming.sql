@@ -5,8 +5,11 @@
 -- version, exactly as in BATCH. The raw events get an event-time attribute with a watermark, which the
 -- window TVFs of daily_revenue and funnel_hourly need.
 --
--- Variables: ${CATALOG}, ${CATALOG_OPTIONS} (as in init.sql) and ${WATERMARK_DELAY_SECONDS} (how
--- late an event may be, in seconds; default 5).
+-- Variables: ${CATALOG}, ${CATALOG_OPTIONS} (as in init.sql) and ${WATERMARK_DELAY} (d hh:mm:ss.fff): the
+-- sources' allowed lateness (sources.allowed-lateness). The watermark trails the newest
+-- event time by that much, so every event ingestion accepted (not routed to raw.late_events) is in
+-- time for the windows of daily_revenue and funnel_hourly, as a BATCH rebuild counts it. The price:
+-- a window is emitted once the allowed lateness has passed after its end.
 
 SET 'connector.iceberg.streaming' = 'true';
 
@@ -17,7 +20,7 @@ SET 'table.exec.source.idle-timeout' = '1 s';
 
 CREATE TEMPORARY TABLE src_events_changelog (
   event_ts AS CAST(event_time AS TIMESTAMP_LTZ(3)),
-  WATERMARK FOR event_ts AS event_ts - INTERVAL '${WATERMARK_DELAY_SECONDS}' SECOND
+  WATERMARK FOR event_ts AS event_ts - INTERVAL '${WATERMARK_DELAY}' DAY TO SECOND
 ) WITH (
   'connector' = 'iceberg',
   'catalog-name' = '${CATALOG}',

@@ -1,5 +1,4 @@
 -- Customers: the latest version of each (latest updated_at wins), typed and normalised.
-CREATE TEMPORARY VIEW stg_customers AS
 SELECT
   id AS customer_id,
   LOWER(TRIM(email)) AS email,
@@ -16,4 +15,4 @@ FROM (
   FROM src_customers
   WHERE id IS NOT NULL
 )
-WHERE version_rank = 1;
+WHERE version_rank = 1

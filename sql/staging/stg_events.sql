@@ -1,6 +1,5 @@
 -- Product events: typed (customer_id as a number, order_id out of the JSON properties), one row
--- per event (the ingestion contract; checks/unique__raw_events__event_id.sql verifies it).
-CREATE TEMPORARY VIEW stg_events AS
+-- per event (the ingestion contract; the test unique__raw_events__event_id in models.yaml verifies it).
 SELECT
   event_id,
   LOWER(event_type) AS event_type,
@@ -13,4 +12,4 @@ SELECT
   UPPER(currency) AS currency,
   JSON_VALUE(properties, '$.order_id') AS order_id
 FROM src_events
-WHERE event_id IS NOT NULL AND event_time IS NOT NULL;
+WHERE event_id IS NOT NULL AND event_time IS NOT NULL

@@ -1,5 +1,4 @@
 -- Orders: the latest state of each (latest updated_at wins), typed and normalised.
-CREATE TEMPORARY VIEW stg_orders AS
 SELECT
   order_id,
   LOWER(TRIM(customer_email)) AS email,
@@ -16,4 +15,4 @@ FROM (
   FROM src_orders
   WHERE order_id IS NOT NULL
 )
-WHERE version_rank = 1;
+WHERE version_rank = 1

@@ -12,13 +12,18 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The {@code sql} section: where the SQL layer's files are, which marts the runner builds, the
- * variables it substitutes into the files and the thresholds of the data-quality checks.
+ * The {@code sql} section: where the SQL layer's files are, which models the runner builds, the
+ * variables it substitutes into the files and the thresholds (and defaults of the declared tests)
+ * of the data-quality checks. The models themselves are the files of {@code staging/} and {@code
+ * marts/} and their settings are in {@code models.yaml} (see {@code sql/README.md}): no list of
+ * marts lives here.
  *
  * @param enabled whether the platform runs the SQL layer at all
  * @param dir the folder of the SQL files (the repository's {@code sql/}); relative paths start at
  *     the configuration file's folder
- * @param marts the marts to build, a subset of {@link #MARTS}; default: all of them
+ * @param select the models to build, as dbt selects them: {@code customer_360} (that model), {@code
+ *     stg_orders+} (that model and everything downstream of it); default (empty): every model.
+ *     Whether a name is a model is checked when the runner loads the files
  * @param asOf the reference instant of the rolling measures (events in the last 7 and 30 days,
  *     freshness), ISO-8601 such as {@code 2024-03-31T00:00:00Z}; default: when the run starts
  * @param variables extra {@code ${NAME}} variables for the files, given as they are
@@ -29,15 +34,11 @@ import java.util.TreeMap;
 public record SqlConfig(
         Boolean enabled,
         String dir,
-        List<String> marts,
+        List<String> select,
         String asOf,
         Map<String, String> variables,
         Map<String, Secret> secretVariables,
         SqlChecksConfig checks) {
-
-    /** Every mart the SQL layer knows, in build order. */
-    public static final List<String> MARTS =
-            List.of("customer_360", "daily_revenue", "funnel_hourly");
 
     /** The variables the runner itself defines; a configuration may not redefine them. */
     public static final Set<String> BUILT_IN_VARIABLES =
@@ -53,12 +54,14 @@ public record SqlConfig(
                     "OUTLIER_STDDEVS",
                     "OUTLIER_WINDOW_DAYS",
                     "OUTLIER_MIN_SAMPLES",
+                    "WATERMARK_DELAY",
+                    "WATERMARK_DELAY_SECONDS",
                     "RUN_ID");
 
     public SqlConfig {
         enabled = enabled == null ? Boolean.TRUE : enabled;
         dir = dir == null ? "sql" : dir;
-        marts = marts == null ? MARTS : List.copyOf(marts);
+        select = select == null ? List.of() : List.copyOf(select);
         variables = variables == null ? Map.of() : new TreeMap<>(variables);
         secretVariables = secretVariables == null ? Map.of() : new TreeMap<>(secretVariables);
         checks = checks == null ? SqlChecksConfig.defaults() : checks;
@@ -81,15 +84,17 @@ public record SqlConfig(
 
     void validate(Problems problems) {
         problems.require(!dir.isBlank(), "dir", "expected a folder such as ../../sql, got ''");
-        problems.require(!marts.isEmpty(), "marts", "expected at least one of " + MARTS);
-        for (int i = 0; i < marts.size(); i++) {
-            String mart = marts.get(i);
-            problems.at("marts")
+        for (int i = 0; i < select.size(); i++) {
+            String selector = select.get(i);
+            problems.at("select")
                     .index(i)
                     .require(
-                            MARTS.contains(mart),
+                            selector != null && selector.matches("[A-Za-z_][A-Za-z0-9_]*\\+?"),
                             "",
-                            "unknown mart '" + mart + "': expected one of " + MARTS);
+                            "expected a model name, optionally followed by + (that model and"
+                                    + " everything downstream of it), got '"
+                                    + selector
+                                    + "'");
         }
         if (asOf != null) {
             try {
@@ -130,7 +135,7 @@ public record SqlConfig(
 
     SqlConfig resolvePaths(Path baseDir) {
         String resolved = baseDir.resolve(dir).normalize().toAbsolutePath().toString();
-        return new SqlConfig(enabled, resolved, marts, asOf, variables, secretVariables, checks);
+        return new SqlConfig(enabled, resolved, select, asOf, variables, secretVariables, checks);
     }
 
     /** The same section with another folder of SQL files. */
@@ -138,7 +143,7 @@ public record SqlConfig(
         return new SqlConfig(
                 enabled,
                 dir.toAbsolutePath().normalize().toString(),
-                marts,
+                select,
                 asOf,
                 variables,
                 secretVariables,
@@ -148,16 +153,16 @@ public record SqlConfig(
     /** The same section with another reference instant. */
     public SqlConfig withAsOf(Instant asOf) {
         return new SqlConfig(
-                enabled, dir, marts, asOf.toString(), variables, secretVariables, checks);
+                enabled, dir, select, asOf.toString(), variables, secretVariables, checks);
     }
 
-    /** The same section building only these marts. */
-    public SqlConfig withMarts(List<String> marts) {
-        return new SqlConfig(enabled, dir, marts, asOf, variables, secretVariables, checks);
+    /** The same section building only the models these selectors pick. */
+    public SqlConfig withSelect(List<String> select) {
+        return new SqlConfig(enabled, dir, select, asOf, variables, secretVariables, checks);
     }
 
     /** The same section with other check thresholds. */
     public SqlConfig withChecks(SqlChecksConfig checks) {
-        return new SqlConfig(enabled, dir, marts, asOf, variables, secretVariables, checks);
+        return new SqlConfig(enabled, dir, select, asOf, variables, secretVariables, checks);
     }
 }

@@ -23,11 +23,11 @@ class SqlConfigTest {
     }
 
     @Test
-    void defaultsBuildEveryMartFromTheSqlFolderNextToTheFile() {
+    void defaultsBuildEveryModelFromTheSqlFolderNextToTheFile() {
         SqlConfig sql = parse("").sql();
         assertThat(sql.enabled()).isTrue();
         assertThat(sql.dirPath()).isEqualTo(Path.of("/etc/tideline/sql"));
-        assertThat(sql.marts()).containsExactly("customer_360", "daily_revenue", "funnel_hourly");
+        assertThat(sql.select()).isEmpty(); // every model of the folder
         assertThat(sql.asOfInstant()).isNull();
         assertThat(sql.checks().enabled()).isTrue();
         assertThat(sql.checks().minRows()).isEqualTo(1);
@@ -43,7 +43,7 @@ class SqlConfigTest {
                                 """
                                 sql:
                                   dir: ../../sql
-                                  marts: [customer_360, daily_revenue]
+                                  select: [customer_360, stg_orders+]
                                   as-of: 2024-03-31T00:00:00Z
                                   variables:
                                     REPORTING_NOTE: hello
@@ -60,7 +60,7 @@ class SqlConfigTest {
                                 """)
                         .sql();
         assertThat(sql.dirPath()).isEqualTo(Path.of("/sql"));
-        assertThat(sql.marts()).containsExactly("customer_360", "daily_revenue");
+        assertThat(sql.select()).containsExactly("customer_360", "stg_orders+");
         assertThat(sql.asOfInstant()).isEqualTo(Instant.parse("2024-03-31T00:00:00Z"));
         assertThat(sql.variables()).containsEntry("REPORTING_NOTE", "hello");
         assertThat(sql.secretVariables().get("FX_API_TOKEN").reveal()).isEqualTo("fx-token-value");
@@ -87,7 +87,7 @@ class SqlConfigTest {
                                         """
                                         sql:
                                           dir: ""
-                                          marts: [customer_360, weekly_churn]
+                                          select: [customer_360, "weekly churn+"]
                                           as-of: yesterday
                                           variables:
                                             lower_case: x
@@ -104,8 +104,7 @@ class SqlConfigTest {
                 .hasMessageContaining("tideline.yaml")
                 .hasMessageContaining("sql.dir: expected a folder")
                 .hasMessageContaining(
-                        "sql.marts[1]: unknown mart 'weekly_churn': expected one of [customer_360,"
-                                + " daily_revenue, funnel_hourly]")
+                        "sql.select[1]: expected a model name, optionally followed by +")
                 .hasMessageContaining("sql.as-of: expected an ISO-8601 instant")
                 .hasMessageContaining("sql.variables.lower_case: expected a variable name")
                 .hasMessageContaining("sql.variables.CATALOG: is set by the runner itself")
@@ -129,8 +128,8 @@ class SqlConfigTest {
     void theOneArgumentConstructorKeepsTheDefaults() {
         SqlConfig sql = new SqlConfig(false);
         assertThat(sql.enabled()).isFalse();
-        assertThat(sql.marts()).isEqualTo(SqlConfig.MARTS);
-        assertThat(sql.withMarts(List.of("daily_revenue")).marts())
+        assertThat(sql.select()).isEmpty();
+        assertThat(sql.withSelect(List.of("daily_revenue")).select())
                 .containsExactly("daily_revenue");
     }
 }

@@ -16,8 +16,11 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
  * @param runId the id the run's violations are stored under in {@code quality.violations}
  * @param martRows rows per mart after the build ({@code customer_360} → 3, ...)
  * @param checks the result of every check, in file order; empty when checks are off
- * @param buildTime how long the build took (BATCH: the whole job; STREAMING: the submission)
+ * @param buildTime how long the build took (BATCH: the whole job, then the publication: {@code
+ *     main} fast-forwarded and PostgreSQL serving replaced; STREAMING: the submission)
  * @param checkTime how long the checks took
+ * @param published the table models this run published (BATCH): all of them when no {@code error}
+ *     test failed, only those built without write-audit-publish ({@code audit: false}) otherwise
  */
 public record SqlRunResult(
         RuntimeExecutionMode mode,
@@ -25,21 +28,28 @@ public record SqlRunResult(
         Map<String, Long> martRows,
         List<CheckResult> checks,
         Duration buildTime,
-        Duration checkTime) {
+        Duration checkTime,
+        List<String> published) {
 
     public SqlRunResult {
         martRows = Map.copyOf(martRows);
         checks = List.copyOf(checks);
+        published = List.copyOf(published);
     }
 
-    /** The checks that found violating rows. */
+    /** The checks that failed with severity {@code error}: why the build was not published. */
+    public List<CheckResult> blockingChecks() {
+        return checks.stream().filter(CheckResult::blocking).toList();
+    }
+
+    /** The checks that found violating rows ({@code warn} ones included). */
     public List<CheckResult> failedChecks() {
         return checks.stream().filter(c -> !c.passed()).toList();
     }
 
-    /** Whether every check passed. */
+    /** Whether no {@code error} check failed (the build was published). */
     public boolean passed() {
-        return failedChecks().isEmpty();
+        return blockingChecks().isEmpty();
     }
 
     public CheckResult check(String name) {
@@ -72,7 +82,14 @@ public record SqlRunResult(
                         .append(checks.size())
                         .append(" passed in ")
                         .append(checkTime.toMillis())
-                        .append(" ms");
+                        .append(" ms")
+                        .append(
+                                passed()
+                                        ? ", published " + published
+                                        : ", NOT PUBLISHED (error tests failed; published only"
+                                                + " the models without audit: "
+                                                + published
+                                                + ")");
         for (CheckResult c : failedChecks()) {
             s.append("\n  ").append(c);
         }

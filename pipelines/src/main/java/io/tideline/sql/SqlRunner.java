@@ -9,14 +9,11 @@ import io.tideline.config.SqlChecksConfig;
 import io.tideline.config.SqlConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.flink.FlinkSettings;
+import io.tideline.sql.SqlTests.Check;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -25,10 +22,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -43,6 +44,9 @@ import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -56,29 +60,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the SQL layer ({@code sql/}) on Flink: substitutes the variables into the files, executes
- * the setup, staging and mart statements in order, groups every INSERT of a build into one
- * statement set (one Flink job), and runs the data-quality checks after the build.
+ * Runs the SQL layer ({@code sql/}) on Flink. The models are the files of {@code staging/} and
+ * {@code marts/} ({@link SqlModels}), built in dependency order; their settings and declared tests
+ * are in {@code models.yaml}; custom checks are the files of {@code checks/}.
  *
  * <ul>
- *   <li>{@link #runBatch()}: rebuilds the marts in BATCH mode, then runs the checks; the result
- *       says which failed (the command line exits 1).
- *   <li>{@link #startStreaming()}: submits the STREAMING job that keeps the marts current; its
- *       handle runs the checks on demand or every {@code sql.checks.interval}, counts failures and
- *       logs an alert.
+ *   <li>{@link #runBatch()}: builds the selected table models in one BATCH job, each onto an audit
+ *       branch of its Iceberg table (write-audit-publish), runs the tests against the branches, and
+ *       publishes only when no {@code error} test failed: {@code main} fast-forwarded to the
+ *       branch, then PostgreSQL serving replaced in one transaction per table. A failed build
+ *       leaves {@code main} and serving as they were.
+ *   <li>{@link #startStreaming()}: submits the STREAMING job that keeps the streaming models
+ *       current (upserts, in place); its handle runs the checks on demand or every {@code
+ *       sql.checks.interval}.
  * </ul>
  *
- * <p>The files run in this order: {@code init.sql}, {@code schema.sql}, {@code sources/<mode>.sql},
- * {@code staging/*.sql}, {@code marts/*.sql}, then {@code build/<mode>/<mart>.sql} for each
- * configured mart. Checks are {@code checks/*.sql}, one query each, run in BATCH mode over the
- * tables as they are; the rows a check returns are stored in {@code quality.violations} under the
- * check's name.
+ * <p>Every build runs {@code init.sql}, {@code schema.sql} and {@code sources/<mode>.sql}, then
+ * registers every model as a temporary view named after it; a table model is also written to its
+ * table ({@code marts.<name>}), which the runner creates from the query's schema.
  */
 public final class SqlRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqlRunner.class);
     private static final Pattern SET =
             Pattern.compile("(?is)SET\\s+'([^']+)'\\s*=\\s*'((?:[^']|'')*)'\\s*");
+    private static final Pattern SOURCE_DEFINITION =
+            Pattern.compile("(?i)CREATE\\s+TEMPORARY\\s+(?:VIEW|TABLE)\\s+`?(\\w+)`?");
     private static final DateTimeFormatter SQL_TIMESTAMP =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
@@ -90,8 +97,12 @@ public final class SqlRunner {
     private final SqlConfig sql;
     private final Path dir;
     private final Instant asOf;
+    private final SqlModels models;
 
     /**
+     * Loads the models of {@code sql.dir} (an unknown reference or a cycle fails here, naming the
+     * files).
+     *
      * @param config the deployment: catalog, PostgreSQL and the {@code sql} section
      * @param flink the Flink configuration jobs run with: a client configuration that targets a
      *     cluster (the local MiniCluster, for example), or the job options inside {@code flink run}
@@ -102,14 +113,31 @@ public final class SqlRunner {
         this.sql = config.sql();
         this.dir = sql.dirPath();
         this.asOf = sql.asOfInstant() != null ? sql.asOfInstant() : Instant.now();
-        if (!Files.isDirectory(dir.resolve("checks"))
-                || !Files.isRegularFile(dir.resolve("init.sql"))) {
+        if (!Files.isRegularFile(dir.resolve("init.sql"))
+                || !Files.isDirectory(dir.resolve("sources"))) {
             throw new IllegalArgumentException(
                     "sql.dir: "
                             + dir
-                            + " is not the SQL layer's folder (expected init.sql and checks/ in"
+                            + " is not the SQL layer's folder (expected init.sql and sources/ in"
                             + " it)");
         }
+        this.models = SqlModels.load(dir, sourceNames());
+        models.select(sql.select()); // an unknown model in sql.select fails here
+    }
+
+    /**
+     * How late an event may arrive and still count: the sources' {@code allowed-lateness}. The
+     * STREAMING sources' watermark trails the newest event time by this much, so that an event
+     * ingestion accepted (not routed to {@code raw.late_events}) also reaches the windowed marts,
+     * as a BATCH rebuild counts it. The one place the SQL layer reads the ingestion configuration.
+     */
+    static Duration allowedLateness(TidelineConfig config) {
+        return config.sources().allowedLateness();
+    }
+
+    /** The models, in dependency order. */
+    public SqlModels models() {
+        return models;
     }
 
     /** The reference instant of the rolling measures and the freshness check. */
@@ -151,7 +179,18 @@ public final class SqlRunner {
         v.put("OUTLIER_STDDEVS", Double.toString(checks.outlierStddevs()));
         v.put("OUTLIER_WINDOW_DAYS", Long.toString(checks.outlierWindow().toDays()));
         v.put("OUTLIER_MIN_SAMPLES", Integer.toString(checks.outlierMinSamples()));
-        v.put("WATERMARK_DELAY_SECONDS", "5");
+        Duration lateness = allowedLateness(config);
+        v.put("WATERMARK_DELAY_SECONDS", Long.toString(lateness.toSeconds()));
+        v.put(
+                "WATERMARK_DELAY",
+                String.format(
+                        Locale.ROOT,
+                        "%d %02d:%02d:%02d.%03d",
+                        lateness.toDays(),
+                        lateness.toHoursPart(),
+                        lateness.toMinutesPart(),
+                        lateness.toSecondsPart(),
+                        lateness.toMillisPart()));
         sql.variables().forEach(v::put);
         sql.secretVariables().forEach((k, s) -> v.putSecret(k, s.reveal()));
         return v;
@@ -168,138 +207,286 @@ public final class SqlRunner {
                 .collect(Collectors.joining("\n"));
     }
 
-    private static final Pattern VIEW =
-            Pattern.compile("(?is)CREATE\\s+TEMPORARY\\s+VIEW\\s+(\\w+)\\s+AS\\s+(.*)");
-    private static final Pattern INSERT =
-            Pattern.compile(
-                    "(?is)(INSERT\\s+(?:INTO|OVERWRITE)\\s+\\S+(?:\\s*/\\*\\+.*?\\*/)?)\\s+(SELECT\\s.*)");
-
     /**
-     * The BATCH build of the configured marts (and their serving upserts) as one script for the
-     * Flink SQL client, to run after {@code init.sql}: {@code schema.sql}, then one {@code EXECUTE
-     * STATEMENT SET} whose INSERTs carry the source, staging and mart views as common table
-     * expressions. The views are inlined because the Flink 2.0.0 SQL client fails to plan queries
-     * over temporary views that earlier statements used ("... belongs to a different planner than
-     * is currently being used"). Variables are substituted; secret values come out masked (these
-     * files hold none).
+     * {@code init.sql} for the SQL client, secrets included: the catalog, then the PostgreSQL
+     * serving tables of the served models ({@code serving_<model>}, JDBC connector), derived from
+     * their schemas. Write it only where the secrets may go.
      */
-    public String clientBuildScript() {
-        return clientBuildScript(buildScripts(RuntimeExecutionMode.BATCH));
+    public String clientInitScript() {
+        SqlVariables v = variables();
+        StringBuilder out = new StringBuilder(renderWithSecrets("init.sql"));
+        TableEnvironment tEnv = session(RuntimeExecutionMode.BATCH, "client-init", v);
+        for (SqlModel m : models.tables()) {
+            if (m.serve() != null) {
+                String ddl = Serving.flinkTable(m, schema(tEnv, m));
+                out.append("\n")
+                        .append(v.substitute(new SqlStatement(ddl, "serving", 1)).text())
+                        .append(";\n");
+            }
+        }
+        return out.toString();
     }
 
-    /** As {@link #clientBuildScript()}, for the given build files. */
-    public String clientBuildScript(List<String> buildFiles) {
+    /**
+     * The BATCH build of the selected table models (and their serving upserts) as one script for
+     * the Flink SQL client, to run after {@link #clientInitScript()}: {@code schema.sql}, the
+     * tables' DDL, then one {@code EXECUTE STATEMENT SET} whose INSERTs carry the source and model
+     * views as common table expressions. The views are inlined because the Flink 2.0.0 SQL client
+     * fails to plan queries over temporary views that earlier statements used ("... belongs to a
+     * different planner than is currently being used"). The client builds in place: no audit
+     * branch. Variables are substituted; secret values come out masked (these files hold none).
+     */
+    public String clientBuildScript() {
+        return clientBuildScript(sql.select());
+    }
+
+    /** As {@link #clientBuildScript()}, for the models these selectors pick. */
+    public String clientBuildScript(List<String> select) {
         SqlVariables v = variables();
+        TableEnvironment tEnv = session(RuntimeExecutionMode.BATCH, "client-script", v);
         StringBuilder ctes = new StringBuilder();
         StringBuilder script = new StringBuilder();
         script.append("SET 'execution.runtime-mode' = 'batch';\n");
         script.append("SET 'table.dml-sync' = 'true';\n");
-        List<Path> setup = new ArrayList<>();
-        setup.add(dir.resolve("schema.sql"));
-        setup.add(dir.resolve("sources/batch.sql"));
-        setup.addAll(sorted(dir.resolve("staging")));
-        setup.addAll(sorted(dir.resolve("marts")));
-        for (Path file : setup) {
-            for (SqlStatement st : SqlScripts.read(file)) {
-                String text = v.substitute(st).text();
-                Matcher view = VIEW.matcher(text);
-                if (view.matches()) {
-                    ctes.append(ctes.length() == 0 ? "WITH " : ",\n")
-                            .append(view.group(1))
-                            .append(" AS (\n")
-                            .append(view.group(2))
-                            .append("\n)");
-                } else {
-                    script.append(text).append(";\n");
-                }
+        for (SqlStatement st : SqlScripts.read(dir.resolve("schema.sql"))) {
+            script.append(v.substitute(st).text()).append(";\n");
+        }
+        for (SqlStatement st : SqlScripts.read(dir.resolve("sources/batch.sql"))) {
+            String text = v.substitute(st).text();
+            Matcher view = VIEW.matcher(text);
+            if (view.matches()) {
+                cte(ctes, view.group(1), view.group(2));
+            } else {
+                script.append(text).append(";\n");
             }
         }
-        script.append("EXECUTE STATEMENT SET\nBEGIN\n");
-        for (String f : buildFiles) {
-            for (SqlStatement st : SqlScripts.read(dir.resolve(f))) {
-                Matcher insert = INSERT.matcher(v.substitute(st).text());
-                if (!insert.matches()) {
-                    throw new IllegalArgumentException(st.where() + ": expected INSERT ... SELECT");
-                }
-                script.append(insert.group(1))
-                        .append(" SELECT * FROM (\n")
-                        .append(ctes)
-                        .append("\n")
-                        .append(insert.group(2))
-                        .append(");\n");
+        for (SqlModel m : models.models().values()) {
+            cte(
+                    ctes,
+                    m.name(),
+                    v.substitute(new SqlStatement(m.query(), m.file().toString(), 1)).text());
+        }
+        List<SqlModel> tables = selectedTables(select);
+        StringBuilder inserts = new StringBuilder();
+        for (SqlModel m : tables) {
+            ResolvedSchema schema = schema(tEnv, m);
+            script.append(tableDdl(m, schema)).append(";\n");
+            String from = "(\n" + ctes + "\nSELECT * FROM " + m.name() + ")";
+            inserts.append("INSERT OVERWRITE ")
+                    .append(m.tableName())
+                    .append(" SELECT * FROM ")
+                    .append(from)
+                    .append(";\n");
+            if (m.serve() != null) {
+                inserts.append(Serving.flinkInsert(m, schema, from)).append(";\n");
             }
         }
-        script.append("END;\n");
+        script.append("EXECUTE STATEMENT SET\nBEGIN\n").append(inserts).append("END;\n");
         return v.mask(script.toString());
     }
 
-    /** Rebuilds the configured marts in BATCH mode, then runs the checks (when enabled). */
+    private static void cte(StringBuilder ctes, String name, String query) {
+        ctes.append(ctes.length() == 0 ? "WITH " : ",\n")
+                .append(name)
+                .append(" AS (\n")
+                .append(query)
+                .append("\n)");
+    }
+
+    private static final Pattern VIEW =
+            Pattern.compile("(?is)CREATE\\s+TEMPORARY\\s+VIEW\\s+(\\w+)\\s+AS\\s+(.*)");
+
+    /** Builds the models of {@code sql.select} in BATCH, then tests and publishes them. */
     public SqlRunResult runBatch() {
-        return runBatch(buildScripts(RuntimeExecutionMode.BATCH), sql.checks().enabled());
+        return runBatch(sql.select(), sql.checks().enabled());
     }
 
     /**
-     * Runs {@code buildScripts} (files of {@code sql/}, after the setup, sources, staging and mart
-     * views) in BATCH mode, then the checks when {@code checks} is true.
+     * Builds the table models these selectors pick ({@code name}, {@code name+}; none: every model)
+     * in one BATCH job, through write-audit-publish for those with {@code audit} on (the default):
+     * each is written to the audit branch {@code audit_<run id>} of its table; the tests of the
+     * selected models run against the branches (when {@code checks} is true); when no {@code error}
+     * test failed, {@code main} is fast-forwarded to each branch and the served models are replaced
+     * in PostgreSQL, one transaction per table. Otherwise nothing is published. The branches are
+     * removed either way.
      */
-    public SqlRunResult runBatch(List<String> buildScripts, boolean checks) {
+    public SqlRunResult runBatch(List<String> select, boolean checks) {
         String runId = runId(RuntimeExecutionMode.BATCH);
+        String branch = "audit_" + runId.replaceAll("[^A-Za-z0-9_]", "_");
         long start = System.nanoTime();
-        createServingTables();
-        TableEnvironment tEnv = tableEnvironment(RuntimeExecutionMode.BATCH, "build");
+        Set<String> selected = models.select(select);
+        List<SqlModel> tables = selectedTables(select);
         SqlVariables v = variables();
-        StatementSet set = tEnv.createStatementSet();
-        int inserts = execute(tEnv, set, v, scripts(RuntimeExecutionMode.BATCH, buildScripts));
-        LOG.info("SQL layer BATCH build {}: one job of {} INSERT statements", runId, inserts);
-        if (inserts > 0) {
-            await(set, v, "the BATCH build");
+        TableEnvironment tEnv = session(RuntimeExecutionMode.BATCH, "build", v);
+        Catalog catalog = IcebergCatalogs.open(config);
+        List<String> servingDdl = new ArrayList<>();
+        Map<String, ResolvedSchema> schemas = new LinkedHashMap<>();
+        for (SqlModel m : tables) {
+            ResolvedSchema schema = schema(tEnv, m);
+            schemas.put(m.name(), schema);
+            ensureTable(tEnv, v, m, schema);
+            if (m.serve() != null) {
+                servingDdl.addAll(Serving.postgresDdl(m, schema));
+            }
         }
-        Duration buildTime = Duration.ofNanos(System.nanoTime() - start);
-        Map<String, Long> rows = martRows();
-        long checkStart = System.nanoTime();
-        List<CheckResult> results =
-                checks ? runChecks(RuntimeExecutionMode.BATCH, runId) : List.of();
-        SqlRunResult result =
-                new SqlRunResult(
-                        RuntimeExecutionMode.BATCH,
+        Serving.execute(config.postgres(), servingDdl);
+        Set<String> audited = new LinkedHashSet<>();
+        StatementSet set = tEnv.createStatementSet();
+        for (SqlModel m : tables) {
+            if (m.audit()) {
+                Table table = catalog.loadTable(identifier(m));
+                table.manageSnapshots().createBranch(branch).commit();
+                // The branch starts empty and the build appends the model's rows: a model whose
+                // query returns no rows ends empty, and no partition keeps rows that left it (an
+                // overwrite would replace only the partitions it writes, and commits nothing for
+                // an empty result).
+                table.newDelete()
+                        .deleteFromRowFilter(Expressions.alwaysTrue())
+                        .toBranch(branch)
+                        .commit();
+                audited.add(m.name());
+                set.addInsertSql(
+                        "INSERT INTO "
+                                + m.tableSql()
+                                + " /*+ OPTIONS('branch' = '"
+                                + branch
+                                + "') */ SELECT * FROM "
+                                + SqlTests.q(m.name()));
+            } else {
+                set.addInsertSql(
+                        "INSERT OVERWRITE "
+                                + m.tableSql()
+                                + " SELECT * FROM "
+                                + SqlTests.q(m.name()));
+            }
+        }
+        LOG.info(
+                "SQL layer BATCH build {}: one job of {} INSERT statements ({} onto audit branch"
+                        + " {})",
+                runId,
+                tables.size(),
+                audited.size(),
+                branch);
+        try {
+            if (!tables.isEmpty()) {
+                await(set, v, "the BATCH build");
+            }
+            Duration buildTime = Duration.ofNanos(System.nanoTime() - start);
+            long checkStart = System.nanoTime();
+            List<CheckResult> results =
+                    checks
+                            ? runChecks(
+                                    RuntimeExecutionMode.BATCH,
+                                    runId,
+                                    branch,
+                                    audited,
+                                    select == null || select.isEmpty() ? null : selected)
+                            : List.of();
+            Duration checkTime = Duration.ofNanos(System.nanoTime() - checkStart);
+            List<CheckResult> blocking = results.stream().filter(CheckResult::blocking).toList();
+            boolean publish = blocking.isEmpty();
+            long publishStart = System.nanoTime();
+            List<String> published = new ArrayList<>();
+            for (SqlModel m : tables) {
+                Table table = catalog.loadTable(identifier(m));
+                if (audited.contains(m.name())) {
+                    if (!publish) {
+                        continue;
+                    }
+                    table.manageSnapshots().fastForwardBranch("main", branch).commit();
+                    table.refresh();
+                }
+                published.add(m.name());
+                if (m.serve() != null) {
+                    Snapshot current = table.currentSnapshot();
+                    Serving.publish(
+                            config.postgres(),
+                            m,
+                            table,
+                            current == null ? null : current.snapshotId());
+                }
+            }
+            Duration publishTime = Duration.ofNanos(System.nanoTime() - publishStart);
+            if (!publish) {
+                LOG.warn(
+                        "SQL layer BATCH build {}: NOT published, error tests failed: {}",
                         runId,
-                        rows,
-                        results,
-                        buildTime,
-                        Duration.ofNanos(System.nanoTime() - checkStart));
-        LOG.info("{}", result.summary());
-        return result;
+                        blocking);
+            }
+            SqlRunResult result =
+                    new SqlRunResult(
+                            RuntimeExecutionMode.BATCH,
+                            runId,
+                            martRows(tables),
+                            results,
+                            buildTime.plus(publishTime),
+                            checkTime,
+                            published);
+            LOG.info("{}", result.summary());
+            return result;
+        } finally {
+            for (String name : audited) {
+                try {
+                    Table table = catalog.loadTable(identifier(models.model(name)));
+                    table.refresh();
+                    if (table.refs().containsKey(branch)) {
+                        table.manageSnapshots().removeBranch(branch).commit();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("could not remove the audit branch {} of {}", branch, name, e);
+                }
+            }
+        }
     }
 
     /**
-     * Submits the STREAMING job that keeps the configured marts current (Iceberg upserts and
-     * PostgreSQL upserts), and returns its handle. The job runs until the handle is closed.
+     * Submits the STREAMING job that keeps the selected models with {@code streaming: true} current
+     * (Iceberg upserts on their key, PostgreSQL upserts), and returns its handle. The job runs
+     * until the handle is closed. STREAMING writes in place: there is no audit branch; its checks
+     * are monitoring (metrics and alerts), not a gate.
      */
     public StreamingBuild startStreaming() {
+        return startStreaming(sql.select());
+    }
+
+    /** As {@link #startStreaming()}, for the models these selectors pick. */
+    public StreamingBuild startStreaming(List<String> select) {
         String runId = runId(RuntimeExecutionMode.STREAMING);
-        createServingTables();
         StreamExecutionEnvironment env =
                 FlinkSettings.environment(flink, RuntimeExecutionMode.STREAMING);
         StreamTableEnvironment tEnv =
                 tableEnvironment(env, RuntimeExecutionMode.STREAMING, "build");
         SqlVariables v = variables();
+        setup(tEnv, v, RuntimeExecutionMode.STREAMING);
+        List<SqlModel> tables =
+                selectedTables(select).stream().filter(SqlModel::streaming).toList();
         StreamStatementSet set = tEnv.createStatementSet();
-        int inserts =
-                execute(
-                        tEnv,
-                        set,
-                        v,
-                        scripts(
-                                RuntimeExecutionMode.STREAMING,
-                                buildScripts(RuntimeExecutionMode.STREAMING)));
+        List<String> servingDdl = new ArrayList<>();
+        int inserts = 0;
+        for (SqlModel m : tables) {
+            ResolvedSchema schema = schema(tEnv, m);
+            ensureTable(tEnv, v, m, schema);
+            set.addInsertSql(
+                    "INSERT INTO "
+                            + m.tableSql()
+                            + " /*+ OPTIONS('upsert-enabled' = 'true') */ SELECT * FROM "
+                            + SqlTests.q(m.name()));
+            inserts++;
+            if (m.serve() != null) {
+                servingDdl.addAll(Serving.postgresDdl(m, schema));
+                tEnv.executeSql(
+                        v.substitute(new SqlStatement(Serving.flinkTable(m, schema), "serving", 1))
+                                .text());
+                set.addInsertSql(Serving.flinkInsert(m, schema, SqlTests.q(m.name())));
+                inserts++;
+            }
+        }
+        Serving.execute(config.postgres(), servingDdl);
         JobClient job;
         try {
             set.attachAsDataStream();
             if (sql.checks().enabled()) {
-                QualityMetrics.attach(
-                        env,
-                        IcebergCatalogs.loader(config),
-                        checkFiles().stream().map(SqlRunner::checkName).toList());
+                QualityMetrics.attach(env, IcebergCatalogs.loader(config), checkNames());
             }
             job = env.executeAsync(tEnv.getConfig().get(PipelineOptions.NAME));
         } catch (Exception e) {
@@ -313,41 +500,91 @@ public final class SqlRunner {
         return new StreamingBuild(this, job, sql.checks());
     }
 
+    /** The names of every check: the declared tests', then the custom files'. */
+    public List<String> checkNames() {
+        return new SqlTests(models, sql.checks())
+                .checks(t -> t, t -> null, checkFiles(), q -> q).stream().map(Check::name).toList();
+    }
+
     /**
-     * Runs every check of {@code sql/checks} over the tables as they are now, in one BATCH job,
-     * stores the violating rows in {@code quality.violations} under {@code runId}, and returns each
-     * check's result.
+     * Runs every check (declared tests and {@code checks/*.sql}) over the published tables as they
+     * are now, in one BATCH job, stores the violating rows in {@code quality.violations} under
+     * {@code runId}, and returns each check's result.
      *
      * @param mode the mode of the build the checks follow (recorded with the violations)
      */
     public List<CheckResult> runChecks(RuntimeExecutionMode mode, String runId) {
-        TableEnvironment tEnv = tableEnvironment(RuntimeExecutionMode.BATCH, "checks");
+        return runChecks(mode, runId, null, Set.of(), null);
+    }
+
+    /**
+     * Runs the checks of the {@code selected} models (all when null), reading the {@code audited}
+     * models' tables on {@code branch}.
+     */
+    private List<CheckResult> runChecks(
+            RuntimeExecutionMode mode,
+            String runId,
+            String branch,
+            Set<String> audited,
+            Set<String> selected) {
         SqlVariables v = variables();
-        List<Path> setup =
-                List.of(
-                        dir.resolve("init.sql"),
-                        dir.resolve("schema.sql"),
-                        dir.resolve("sources/batch.sql"));
-        List<Path> files = new ArrayList<>(setup);
-        files.addAll(sorted(dir.resolve("staging")));
-        StatementSet unused = tEnv.createStatementSet();
-        if (execute(tEnv, unused, v, files) > 0) {
-            throw new IllegalStateException("the setup of the checks holds INSERT statements");
-        }
+        TableEnvironment tEnv = session(RuntimeExecutionMode.BATCH, "checks", v);
+        Catalog catalog = IcebergCatalogs.open(config);
+        String hint = branch == null ? "" : " /*+ OPTIONS('branch' = '" + branch + "') */";
+        Function<String, String> relation =
+                target -> {
+                    SqlModel m = models.models().get(target);
+                    if (m == null) {
+                        return Arrays.stream(target.split("\\."))
+                                .map(SqlTests::q)
+                                .collect(Collectors.joining("."));
+                    }
+                    if (!m.table()) {
+                        return SqlTests.q(m.name());
+                    }
+                    return m.tableSql() + (audited.contains(m.name()) ? hint : "");
+                };
+        Function<String, Long> previousRows =
+                target -> {
+                    SqlModel m = models.models().get(target);
+                    if (m == null || !m.table() || !catalog.tableExists(identifier(m))) {
+                        return null;
+                    }
+                    return count(catalog.loadTable(identifier(m)));
+                };
+        Function<String, String> rewrite =
+                query -> {
+                    String out = query;
+                    for (String name : audited) {
+                        SqlModel m = models.model(name);
+                        out =
+                                out.replaceAll(
+                                        "(?i)(`?"
+                                                + Pattern.quote(m.database())
+                                                + "`?\\s*\\.\\s*`?"
+                                                + Pattern.quote(m.name())
+                                                + "`?)(?![\\w`])",
+                                        "$1" + Matcher.quoteReplacement(hint));
+                    }
+                    return out;
+                };
+        List<Check> all =
+                new SqlTests(models, sql.checks())
+                        .checks(relation, previousRows, checkFiles(), rewrite);
+        List<Check> toRun =
+                selected == null
+                        ? all
+                        : all.stream()
+                                .filter(c -> c.models().stream().anyMatch(selected::contains))
+                                .toList();
         Instant checkedAt = Instant.now();
         StatementSet set = tEnv.createStatementSet();
-        List<String> names = new ArrayList<>();
-        for (Path file : checkFiles()) {
-            String name = checkName(file);
-            List<SqlStatement> statements = SqlScripts.read(file);
-            if (statements.size() != 1 || statements.get(0).kind() != SqlStatement.Kind.QUERY) {
-                throw new IllegalArgumentException(
-                        file + ": a check is exactly one query that returns the violating rows");
-            }
-            SqlStatement check = v.substitute(statements.get(0));
+        Map<String, String> severities = new LinkedHashMap<>();
+        for (Check check : toRun) {
+            SqlStatement st = v.substitute(new SqlStatement(check.query(), check.source(), 1));
             try {
                 List<String> columns =
-                        tEnv.sqlQuery(check.text()).getResolvedSchema().getColumnNames();
+                        tEnv.sqlQuery(st.text()).getResolvedSchema().getColumnNames();
                 String json =
                         columns.stream()
                                 .map(
@@ -360,7 +597,7 @@ public final class SqlRunner {
                                 .collect(Collectors.joining(", "));
                 set.addInsertSql(
                         "INSERT INTO quality.violations SELECT '"
-                                + SqlVariables.literal(name)
+                                + SqlVariables.literal(check.name())
                                 + "', '"
                                 + runId
                                 + "', '"
@@ -370,17 +607,17 @@ public final class SqlRunner {
                                 + "' AS TIMESTAMP_LTZ(6)), JSON_OBJECT("
                                 + json
                                 + ") FROM ("
-                                + check.text()
+                                + st.text()
                                 + ") AS violating_rows");
             } catch (RuntimeException e) {
-                throw SqlRunException.of(check.where(), e, v);
+                throw SqlRunException.of(check.source(), e, v);
             }
-            names.add(name);
+            severities.put(check.name(), check.severity());
         }
-        if (!names.isEmpty()) {
+        if (!severities.isEmpty()) {
             await(set, v, "the checks");
         }
-        List<CheckResult> results = readViolations(runId, names);
+        List<CheckResult> results = readViolations(runId, severities);
         recordRound(runId, mode, checkedAt, results);
         return results;
     }
@@ -408,15 +645,23 @@ public final class SqlRunner {
         }
     }
 
-    /** The rows of each configured mart, as the catalog holds them now. */
+    /** The rows of each table model, as the catalog's {@code main} holds them now. */
     public Map<String, Long> martRows() {
+        return martRows(models.tables());
+    }
+
+    private Map<String, Long> martRows(List<SqlModel> tables) {
         Catalog catalog = IcebergCatalogs.open(config);
         Map<String, Long> rows = new LinkedHashMap<>();
-        for (String mart : sql.marts()) {
-            Table table = catalog.loadTable(TableIdentifier.of("marts", mart));
-            rows.put(mart, count(table));
+        for (SqlModel m : tables) {
+            TableIdentifier id = identifier(m);
+            rows.put(m.name(), catalog.tableExists(id) ? count(catalog.loadTable(id)) : 0L);
         }
         return rows;
+    }
+
+    private static TableIdentifier identifier(SqlModel m) {
+        return TableIdentifier.of(m.database(), m.name());
     }
 
     private static long count(Table table) {
@@ -443,14 +688,16 @@ public final class SqlRunner {
         return n;
     }
 
-    private List<CheckResult> readViolations(String runId, List<String> names) {
+    private List<CheckResult> readViolations(String runId, Map<String, String> severities) {
         Map<String, Long> counts = new LinkedHashMap<>();
         Map<String, List<String>> samples = new LinkedHashMap<>();
-        names.forEach(
-                n -> {
-                    counts.put(n, 0L);
-                    samples.put(n, new ArrayList<>());
-                });
+        severities
+                .keySet()
+                .forEach(
+                        n -> {
+                            counts.put(n, 0L);
+                            samples.put(n, new ArrayList<>());
+                        });
         Table table = IcebergCatalogs.open(config).loadTable(VIOLATIONS);
         try (CloseableIterable<Record> records =
                 IcebergGenerics.read(table).where(Expressions.equal("run_id", runId)).build()) {
@@ -466,38 +713,51 @@ public final class SqlRunner {
             throw new UncheckedIOException(e);
         }
         List<CheckResult> out = new ArrayList<>();
-        counts.forEach((name, n) -> out.add(new CheckResult(name, n, samples.get(name))));
+        counts.forEach(
+                (name, n) ->
+                        out.add(
+                                new CheckResult(
+                                        name,
+                                        n,
+                                        samples.get(name),
+                                        severities.getOrDefault(name, "error"))));
         return out;
     }
 
-    /** The check files, in name order. */
+    /** The custom check files ({@code checks/*.sql}), in name order. */
     public List<Path> checkFiles() {
         return sorted(dir.resolve("checks"));
     }
 
     static String checkName(Path file) {
-        String f = file.getFileName().toString();
-        return f.substring(0, f.length() - ".sql".length());
+        return SqlModels.baseName(file);
     }
 
-    /** The build files of the configured marts, for {@link #runBatch(List, boolean)}. */
-    public List<String> buildScripts(RuntimeExecutionMode mode) {
-        String m = mode.name().toLowerCase(Locale.ROOT);
-        return sql.marts().stream().map(mart -> "build/" + m + "/" + mart + ".sql").toList();
+    private List<SqlModel> selectedTables(List<String> select) {
+        Set<String> selected = models.select(select);
+        return models.tables().stream().filter(m -> selected.contains(m.name())).toList();
     }
 
-    private List<Path> scripts(RuntimeExecutionMode mode, List<String> buildScripts) {
-        List<Path> files = new ArrayList<>();
-        files.add(dir.resolve("init.sql"));
-        files.add(dir.resolve("schema.sql"));
-        files.add(dir.resolve("sources/" + mode.name().toLowerCase(Locale.ROOT) + ".sql"));
-        files.addAll(sorted(dir.resolve("staging")));
-        files.addAll(sorted(dir.resolve("marts")));
-        buildScripts.forEach(f -> files.add(dir.resolve(f)));
-        return files;
+    private Set<String> sourceNames() {
+        Set<String> names = new TreeSet<>();
+        for (String mode : List.of("batch", "streaming")) {
+            Path f = dir.resolve("sources/" + mode + ".sql");
+            if (Files.isRegularFile(f)) {
+                for (SqlStatement s : SqlScripts.read(f)) {
+                    Matcher m = SOURCE_DEFINITION.matcher(s.text());
+                    if (m.lookingAt()) {
+                        names.add(m.group(1).toLowerCase(Locale.ROOT));
+                    }
+                }
+            }
+        }
+        return names;
     }
 
     private static List<Path> sorted(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".sql")).sorted().toList();
         } catch (IOException e) {
@@ -505,13 +765,98 @@ public final class SqlRunner {
         }
     }
 
+    /** A table environment with the setup files run and every model registered as a view. */
+    private TableEnvironment session(RuntimeExecutionMode mode, String purpose, SqlVariables v) {
+        TableEnvironment tEnv = tableEnvironment(mode, purpose);
+        setup(tEnv, v, mode);
+        return tEnv;
+    }
+
+    private void setup(TableEnvironment tEnv, SqlVariables v, RuntimeExecutionMode mode) {
+        List<Path> files =
+                List.of(
+                        dir.resolve("init.sql"),
+                        dir.resolve("schema.sql"),
+                        dir.resolve("sources/" + mode.name().toLowerCase(Locale.ROOT) + ".sql"));
+        execute(tEnv, v, files);
+        for (SqlModel m : models.models().values()) {
+            SqlStatement query = v.substitute(new SqlStatement(m.query(), m.file().toString(), 1));
+            try {
+                tEnv.executeSql(
+                        "CREATE TEMPORARY VIEW " + SqlTests.q(m.name()) + " AS\n" + query.text());
+            } catch (RuntimeException e) {
+                throw SqlRunException.of(dir.relativize(m.file()).toString(), e, v);
+            }
+        }
+    }
+
+    private static ResolvedSchema schema(TableEnvironment tEnv, SqlModel m) {
+        ResolvedSchema schema = tEnv.from(SqlTests.q(m.name())).getResolvedSchema();
+        List<String> names = schema.getColumnNames();
+        for (String k : m.key()) {
+            if (!names.contains(k)) {
+                throw new IllegalArgumentException(
+                        m.file()
+                                + ": key column '"
+                                + k
+                                + "' is not a column of the query "
+                                + names);
+            }
+        }
+        if (m.serve() != null) {
+            for (String k : m.serve().key()) {
+                if (!names.contains(k)) {
+                    throw new IllegalArgumentException(
+                            m.file() + ": serve key column '" + k + "' is not a column " + names);
+                }
+            }
+        }
+        return schema;
+    }
+
+    /** {@code CREATE TABLE IF NOT EXISTS} of a table model, from its query's schema. */
+    static String tableDdl(SqlModel m, ResolvedSchema schema) {
+        List<String> cols = new ArrayList<>();
+        for (Column c : schema.getColumns()) {
+            LogicalType t = c.getDataType().getLogicalType().copy(!m.key().contains(c.getName()));
+            cols.add(SqlTests.q(c.getName()) + " " + t.asSerializableString());
+        }
+        if (!m.key().isEmpty()) {
+            cols.add(
+                    "PRIMARY KEY ("
+                            + m.key().stream().map(SqlTests::q).collect(Collectors.joining(", "))
+                            + ") NOT ENFORCED");
+        }
+        return "CREATE TABLE IF NOT EXISTS "
+                + m.tableSql()
+                + " (\n  "
+                + String.join(",\n  ", cols)
+                + "\n)"
+                + (m.partitionBy().isEmpty()
+                        ? ""
+                        : " PARTITIONED BY ("
+                                + m.partitionBy().stream()
+                                        .map(SqlTests::q)
+                                        .collect(Collectors.joining(", "))
+                                + ")")
+                + " WITH ('format-version' = '2')";
+    }
+
+    private static void ensureTable(
+            TableEnvironment tEnv, SqlVariables v, SqlModel m, ResolvedSchema schema) {
+        try {
+            tEnv.executeSql("CREATE DATABASE IF NOT EXISTS " + SqlTests.q(m.database()));
+            tEnv.executeSql(tableDdl(m, schema));
+        } catch (RuntimeException e) {
+            throw SqlRunException.of(m.file() + " (its table " + m.tableName() + ")", e, v);
+        }
+    }
+
     /**
-     * Executes the statements of {@code files} in order: SET into the session, INSERT into {@code
-     * set}, everything else at once. Returns the INSERTs added.
+     * Executes the statements of {@code files} in order: SET into the session, everything else at
+     * once; an INSERT or a query there is an error.
      */
-    private static int execute(
-            TableEnvironment tEnv, StatementSet set, SqlVariables v, List<Path> files) {
-        int inserts = 0;
+    private static void execute(TableEnvironment tEnv, SqlVariables v, List<Path> files) {
         for (Path file : files) {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("SQL file not found: " + file);
@@ -530,14 +875,14 @@ public final class SqlRunner {
                         case RESET -> {
                             // Session options of one run never outlive it; nothing to reset.
                         }
-                        case INSERT -> {
-                            set.addInsertSql(s.text());
-                            inserts++;
-                        }
+                        case INSERT ->
+                                throw new IllegalArgumentException(
+                                        "an INSERT in a setup file: the runner writes the table"
+                                                + " models itself (see models.yaml)");
                         case QUERY ->
                                 throw new IllegalArgumentException(
-                                        "a query in a build script: queries belong in checks/"
-                                                + " or queries/");
+                                        "a query in a setup file: queries belong in staging/,"
+                                                + " marts/, checks/ or queries/");
                         case OTHER -> tEnv.executeSql(s.text());
                     }
                 } catch (RuntimeException e) {
@@ -545,7 +890,6 @@ public final class SqlRunner {
                 }
             }
         }
-        return inserts;
     }
 
     private static void await(StatementSet set, SqlVariables v, String what) {
@@ -574,23 +918,6 @@ public final class SqlRunner {
         return tEnv;
     }
 
-    /** Creates the PostgreSQL serving schema and tables ({@code sql/serving/postgres.sql}). */
-    public void createServingTables() {
-        List<SqlStatement> ddl = SqlScripts.read(dir.resolve("serving/postgres.sql"));
-        try (Connection c =
-                        DriverManager.getConnection(
-                                config.postgres().jdbcUrl(),
-                                config.postgres().connectionProperties());
-                Statement s = c.createStatement()) {
-            for (SqlStatement statement : ddl) {
-                s.execute(statement.text());
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(
-                    "cannot create the serving tables in " + config.postgres().jdbcUrl(), e);
-        }
-    }
-
     private static String runId(RuntimeExecutionMode mode) {
         return mode.name().toLowerCase(Locale.ROOT)
                 + "-"
@@ -606,19 +933,22 @@ public final class SqlRunner {
     }
 
     /**
-     * {@code --config FILE --mode BATCH|STREAMING [--scripts a.sql,b.sql] [--skip-checks]}, or
-     * {@code --config FILE --client-script} to print {@link #clientBuildScript()}, or {@code
-     * --config FILE --checks-only} to run only the checks (exit 1 when one fails; for STREAMING
-     * deployments submitted detached, where the checks run on a schedule of their own).
+     * {@code --config FILE --mode BATCH|STREAMING [--select a,b+] [--skip-checks]}, or {@code
+     * --config FILE --client-script} to print {@link #clientBuildScript()}, or {@code --config FILE
+     * --checks-only} to run only the checks (exit 1 when one fails; for STREAMING deployments
+     * submitted detached, where the checks run on a schedule of their own).
      *
-     * <p>BATCH exits 1 when a check fails (and {@code sql.checks.fail-batch} is true). STREAMING
-     * runs until stopped, running the checks every {@code sql.checks.interval}.
+     * <p>{@code --select} picks models as dbt does: {@code customer_360} (that model), {@code
+     * stg_orders+} (that model and everything downstream of it); default {@code sql.select}, or
+     * every model. BATCH exits 1 when an {@code error} test fails (nothing is published then; and
+     * {@code sql.checks.fail-batch} is true). STREAMING runs until stopped, running the checks
+     * every {@code sql.checks.interval}.
      */
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--config", "--mode", "--scripts" -> {
+                case "--config", "--mode", "--select" -> {
                     if (i + 1 >= args.length) {
                         usage(args[i] + " needs a value");
                     }
@@ -637,15 +967,22 @@ public final class SqlRunner {
                         opts.getOrDefault("--mode", "BATCH").toUpperCase(Locale.ROOT));
         TidelineConfig config = ConfigLoader.fromEnvironment().load(Path.of(opts.get("--config")));
         SqlRunner runner = new SqlRunner(config, FlinkSettings.jobConfiguration(config.flink()));
+        List<String> select =
+                opts.containsKey("--select")
+                        ? Arrays.stream(opts.get("--select").split(","))
+                                .map(String::strip)
+                                .filter(x -> !x.isEmpty())
+                                .toList()
+                        : config.sql().select();
         if (opts.containsKey("--client-script")) {
-            System.out.print(runner.clientBuildScript());
+            System.out.print(runner.clientBuildScript(select));
             return;
         }
         if (opts.containsKey("--checks-only")) {
             // The checks of a STREAMING deployment, run on a schedule next to the job.
             List<CheckResult> results = runner.runChecks(mode, runId(RuntimeExecutionMode.BATCH));
             results.forEach(System.out::println);
-            boolean passed = results.stream().allMatch(CheckResult::passed);
+            boolean passed = results.stream().noneMatch(CheckResult::blocking);
             if (!passed) {
                 LOG.warn("ALERT data-quality checks failed: {}", results);
                 System.exit(1);
@@ -654,18 +991,14 @@ public final class SqlRunner {
         }
         boolean checks = config.sql().checks().enabled() && !opts.containsKey("--skip-checks");
         if (mode == RuntimeExecutionMode.BATCH) {
-            SqlRunResult result =
-                    opts.containsKey("--scripts")
-                            ? runner.runBatch(
-                                    Arrays.asList(opts.get("--scripts").split(",")), checks)
-                            : runner.runBatch(runner.buildScripts(mode), checks);
+            SqlRunResult result = runner.runBatch(select, checks);
             System.out.println(result.summary());
             if (!result.passed() && config.sql().checks().failBatch()) {
                 System.exit(1);
             }
             return;
         }
-        StreamingBuild build = runner.startStreaming();
+        StreamingBuild build = runner.startStreaming(select);
         System.out.println("STREAMING build running as job " + build.jobId());
         // `flink run -d` sets execution.attached=false; a plain `java` run leaves it unset.
         boolean detached =
@@ -691,8 +1024,8 @@ public final class SqlRunner {
         System.err.println(
                 problem
                         + "\n"
-                        + "usage: SqlRunner --config FILE --mode BATCH|STREAMING [--scripts"
-                        + " a.sql,b.sql] [--skip-checks] | SqlRunner --config FILE"
+                        + "usage: SqlRunner --config FILE --mode BATCH|STREAMING [--select"
+                        + " model,model+] [--skip-checks] | SqlRunner --config FILE"
                         + " --client-script | SqlRunner --config FILE [--mode M] --checks-only");
         System.exit(2);
     }

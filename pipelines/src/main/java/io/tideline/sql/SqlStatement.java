@@ -40,8 +40,7 @@ public record SqlStatement(String text, String source, int line) {
         if (upper.startsWith("INSERT ")) {
             return Kind.INSERT;
         }
-        if (upper.startsWith("SELECT ")
-                || upper.startsWith("WITH ")
+        if (upper.matches("(?s)(SELECT|WITH)\\s.*")
                 || upper.startsWith("(")
                 || upper.startsWith("VALUES")) {
             return Kind.QUERY;

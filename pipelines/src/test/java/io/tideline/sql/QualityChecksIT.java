@@ -166,8 +166,7 @@ class QualityChecksIT {
         raw.append(RawTables.EVENTS, events);
 
         SqlRunner runner = new SqlRunner(config, parts.flink(config));
-        SqlRunResult built =
-                runner.runBatch(runner.buildScripts(RuntimeExecutionMode.BATCH), false);
+        SqlRunResult built = runner.runBatch(List.of(), false);
         assertThat(built.checks()).isEmpty();
         assertThat(built.martRows()).containsEntry("customer_360", 2L);
 
@@ -230,15 +229,15 @@ class QualityChecksIT {
                 byName,
                 "row_count__marts",
                 3,
-                "\"mart\":\"customer_360\"",
-                "\"mart\":\"daily_revenue\"",
-                "\"mart\":\"funnel_hourly\"");
+                "\"model\":\"customer_360\"",
+                "\"model\":\"daily_revenue\"",
+                "\"model\":\"funnel_hourly\"");
         assertViolations(
                 byName,
                 "freshness__raw",
                 2,
-                "\"source_table\":\"raw.events\"",
-                "\"source_table\":\"raw.orders\"");
+                "\"model\":\"raw.events\"",
+                "\"model\":\"raw.orders\"");
         // Only d7: the usual orders (d6 is judged on five before it) and the later ones are not.
         assertViolations(byName, "outliers__order_amount", 1, "\"event_id\":\"d7\"");
 
@@ -258,7 +257,7 @@ class QualityChecksIT {
                 .singleElement()
                 .asString()
                 .contains("\"amount\":\"1000.00\"")
-                .contains("\"trailing_orders\":\"6\"");
+                .contains("\"trailing_rows\":\"6\"");
     }
 
     private static void assertViolations(

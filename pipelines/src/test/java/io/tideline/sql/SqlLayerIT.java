@@ -41,6 +41,11 @@ class SqlLayerIT {
      * use it.
      */
     static TidelineConfig config(TestParts parts, String checksYaml) {
+        return config(parts, checksYaml, SQL_DIR);
+    }
+
+    /** As {@link #config(TestParts, String)}, on another SQL folder. */
+    static TidelineConfig config(TestParts parts, String checksYaml, Path sqlDir) {
         String yaml =
                 String.join(
                         "\n",
@@ -59,7 +64,7 @@ class SqlLayerIT {
                         "  settings:",
                         "    restart-strategy.fixed-delay.delay: 100 ms",
                         "sql:",
-                        "  dir: " + SQL_DIR,
+                        "  dir: " + sqlDir,
                         "  as-of: " + GoldenData.AS_OF,
                         "  checks:",
                         checksYaml);
@@ -103,7 +108,7 @@ class SqlLayerIT {
         String output =
                 SqlClientProcess.run(
                         parts.dir(),
-                        runner.renderWithSecrets("init.sql"),
+                        runner.clientInitScript(),
                         SQL_DIR.resolve("queries/revenue_by_country.sql"));
         assertThat(output)
                 .contains("Successfully initialized from sql script")

@@ -315,7 +315,8 @@ public final class LocalPlatform {
             checkIngestion(summary, generated, ingest);
             progress.done(ingest.toString());
 
-            progress.step("SQL layer, BATCH: staging, marts, serving and quality checks");
+            progress.step(
+                    "SQL layer, BATCH: models onto audit branches, quality tests, then publish");
             SqlRunResult sql = new SqlRunner(live, flink).runBatch();
             ObjectNode marts = summary.section("marts");
             new TreeMap<>(sql.martRows()).forEach(marts::put);
@@ -328,11 +329,16 @@ public final class LocalPlatform {
             }
             summary.check(
                     "every quality check passed",
-                    sql.passed(),
+                    sql.failedChecks().isEmpty() && sql.passed(),
                     sql.checks().size()
                             + " checks, failed: "
                             + sql.failedChecks().stream().map(CheckResult::name).toList());
-            progress.done(sql.martRows() + ", " + sql.checks().size() + " checks");
+            progress.done(
+                    sql.martRows()
+                            + ", "
+                            + sql.checks().size()
+                            + " checks, published "
+                            + sql.published());
 
             progress.step(
                     "Reverse ETL: " + SYNC + " (marts.customer_360 → the emulator's HubSpot)");
@@ -598,8 +604,7 @@ public final class LocalPlatform {
         Path dataDir = parts.config().local().dataDirPath();
         Path init = dataDir.resolve("sql-client-init.sql");
         String rendered =
-                new SqlRunner(live, parts.flink().clientConfiguration())
-                        .renderWithSecrets("init.sql");
+                new SqlRunner(live, parts.flink().clientConfiguration()).clientInitScript();
         Files.writeString(init, rendered, StandardCharsets.UTF_8);
         try {
             Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rw-------"));
