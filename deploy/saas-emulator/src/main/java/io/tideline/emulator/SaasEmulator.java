@@ -162,7 +162,7 @@ public final class SaasEmulator implements AutoCloseable {
                 case "--rate" -> {
                     String[] p = value.split("/");
                     requests = Integer.parseInt(p[0]);
-                    window = io.tideline.config.Durations.parse(p[1]);
+                    window = parseDuration(p[1]);
                     i++;
                 }
                 case "--faults" -> faultShare = Double.parseDouble(args[++i]);
@@ -668,5 +668,20 @@ public final class SaasEmulator implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    /** {@code 500ms}, {@code 10s}, {@code 1m}, {@code 1h}: the durations of {@code --rate}. */
+    static Duration parseDuration(String text) {
+        String t = text.trim();
+        if (t.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        long n = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            default -> throw new IllegalArgumentException("expected 500ms, 10s, 1m or 1h: " + text);
+        };
     }
 }
