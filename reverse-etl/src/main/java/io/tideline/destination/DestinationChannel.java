@@ -157,6 +157,8 @@ public final class DestinationChannel {
      * could create the record twice. Its records are rejected for the next run to resolve (a
      * HubSpot create then meets a 409 with the existing id, and updates it).
      */
+    public static final String OUTCOME_UNKNOWN = "outcome unknown";
+
     static final class OutcomeUnknown extends Exception {
         OutcomeUnknown(String message) {
             super(message, null, false, false);
@@ -416,7 +418,8 @@ public final class DestinationChannel {
                         if (!e.throttled()) {
                             if (e.outcomeUnknown() && !destination.idempotent(op)) {
                                 throw new OutcomeUnknown(
-                                        "outcome unknown ("
+                                        OUTCOME_UNKNOWN
+                                                + " ("
                                                 + e.getMessage()
                                                 + "): a create is not retried, so that it"
                                                 + " cannot create the record twice; the next run"

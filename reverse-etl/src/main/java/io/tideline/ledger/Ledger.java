@@ -545,6 +545,13 @@ public final class Ledger implements AutoCloseable {
     @Override
     public void close() {
         try {
+            // release the run lock before closing: the server drops a closed session's locks
+            // only once it has processed the disconnect, and the next run may already ask
+            try (Statement s = connection.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock_all()");
+            } catch (SQLException ignored) {
+                // a broken connection: closing (or the server) releases the lock
+            }
             connection.close();
         } catch (SQLException e) {
             // closing releases the lock either way

@@ -403,7 +403,20 @@ public final class SyncEngine {
                                             ? Operation.UPDATE_BY_ID
                                             : Operation.UPSERT;
                             case UPDATE_ONLY -> Operation.UPDATE;
-                            case INSERT_ONLY -> Operation.INSERT;
+                            // a create whose outcome was unknown goes again as an upsert on the
+                            // identifier (idempotent): if the lost create was applied, it finds
+                            // that record instead of creating a second one
+                            case INSERT_ONLY ->
+                                    prior != null
+                                                    && prior.reason() != null
+                                                    && prior.reason()
+                                                            .startsWith(
+                                                                    DestinationChannel
+                                                                            .OUTCOME_UNKNOWN)
+                                                    && channel.destination()
+                                                            .idempotent(Operation.UPSERT)
+                                            ? Operation.UPSERT
+                                            : Operation.INSERT;
                         };
                 OutboundRecord rec =
                         new OutboundRecord(
