@@ -186,4 +186,61 @@ class WebhookIT {
             assertThat(f.emulator.writeCounts("webhook").get("1")).isEqualTo(2);
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSecretUrlAndHeaderAreUsedButNeverShownNotEvenInDryRunSamples(TestParts parts)
+            throws Exception {
+        try (Fixture f =
+                new Fixture(
+                        parts,
+                        EmulatorOptions.defaults("x").withRateLimit(1000, Duration.ofSeconds(1)))) {
+            // the URL's path is the secret, as in a Slack or Zapier hook URL
+            Files.writeString(
+                    parts.dir().resolve("hook-url.txt"),
+                    f.emulator.baseUri().resolve("/webhook/T0-SECRET-PATH").toString());
+            Files.writeString(parts.dir().resolve("api-key.txt"), "key-SECRET-VALUE");
+            f.configure(
+                    """
+                    destinations:
+                      hook:
+                        type: webhook
+                        url: ${file:hook-url.txt}
+                        token: ${file:saas-token.txt}
+                        headers: {X-Api-Key: "${file:api-key.txt}"}
+                    syncs:
+                      to-hook:
+                        source: {table: marts.customers}
+                        primary-key: customer_id
+                        mapping: {email: email}
+                        destination: hook
+                    """);
+            TestTables.write(
+                    f.catalog(),
+                    "marts.customers",
+                    LongStream.rangeClosed(1, 5).mapToObj(TestTables.Customer::of).toList());
+            RunReport dry =
+                    f.engine()
+                            .run(
+                                    "to-hook",
+                                    SyncEngine.RunOptions.defaults().out(f.out).dryRun(true));
+            assertThat(dry.samplePayloads()).isNotEmpty();
+            assertThat(String.join("\n", dry.samplePayloads()))
+                    .contains("POST ******")
+                    .doesNotContain("SECRET");
+            assertThat(f.emulator.calls()).isEmpty();
+            RunReport run = f.run("to-hook");
+            assertThat(run.status()).isEqualTo("succeeded");
+            assertThat(f.emulator.webhookRecords("T0-SECRET-PATH")).hasSize(5);
+            String shown =
+                    f.printed.toString()
+                            + dry.toJson()
+                            + run.toJson()
+                            + f.engine().config()
+                            + io.tideline.config.ConfigLoader.toYaml(f.engine().config())
+                            + String.join(
+                                    "\n", f.strings("SELECT r::text FROM reverse_etl.runs r"));
+            assertThat(shown).doesNotContain("SECRET").contains("${file:hook-url.txt}");
+        }
+    }
 }
