@@ -386,6 +386,7 @@ public final class DestinationChannel {
                 throw new Stopped();
             }
             CallException.Retryable throttle = null;
+            CallNotPermittedException open = null;
             // the account's guards are shared by every sync: take them last, hold them least
             RollingWindow.Ticket syncTicket =
                     syncLimit == null ? null : syncLimit.guard().acquire();
@@ -411,8 +412,8 @@ public final class DestinationChannel {
                         account.adapt(destination.reportedRate());
                         return outcomes;
                     } catch (CallNotPermittedException e) {
-                        awaitBreaker(e, stop);
-                        continue;
+                        // nothing went out; wait below, once the tickets are released
+                        open = e;
                     } catch (CallException.Retryable e) {
                         account.adapt(destination.reportedRate());
                         if (!e.throttled()) {
@@ -442,6 +443,10 @@ public final class DestinationChannel {
                 if (syncTicket != null) {
                     syncLimit.guard().release(syncTicket);
                 }
+            }
+            if (open != null) {
+                awaitBreaker(open, stop);
+                continue;
             }
             // a 429: pause the account for what the API asked, then send again
             account.pause(
