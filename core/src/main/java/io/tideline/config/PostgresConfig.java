@@ -42,16 +42,15 @@ public record PostgresConfig(
         this(embedded, host, port, database, user, password, null);
     }
 
+    /**
+     * The JDBC URL, {@code sslmode} included when {@code ssl-mode} is set. Before an embedded
+     * server has started it has no address: check {@link #serverProblem()} before connecting.
+     */
     public String jdbcUrl() {
-        if (host == null || host.isBlank()) {
-            throw new IllegalStateException(
-                    "postgres.host is not set: an embedded PostgreSQL has no address until it is"
-                            + " started");
-        }
         return "jdbc:postgresql://"
                 + host
                 + ":"
-                + (port == null ? 5432 : port)
+                + port
                 + "/"
                 + database
                 + (sslMode == null || sslMode.isBlank() ? "" : "?sslmode=" + sslMode.trim());

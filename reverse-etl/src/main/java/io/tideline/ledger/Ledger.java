@@ -140,6 +140,11 @@ public final class Ledger implements AutoCloseable {
 
     /** Opens a connection to the configured PostgreSQL and creates the schema if needed. */
     public static Ledger open(PostgresConfig postgres) {
+        java.util.Optional<String> noServer = postgres.serverProblem();
+        if (noServer.isPresent()) {
+            throw new LedgerException(
+                    "cannot open the reverse-ETL ledger: " + noServer.get(), null);
+        }
         try {
             Properties props = postgres.connectionProperties();
             props.setProperty("reWriteBatchedInserts", "true");

@@ -178,7 +178,8 @@ class OperationsConfigTest {
                 .get()
                 .asString()
                 .startsWith("postgres.host: required");
-        assertThatThrownBy(() -> embedded.postgres().jdbcUrl())
-                .hasMessageContaining("postgres.host is not set");
+        assertThatThrownBy(() -> io.tideline.ledger.Ledger.open(embedded.postgres()))
+                .hasMessageContaining("postgres.host: required")
+                .hasMessageNotContaining("null:null");
     }
 }
