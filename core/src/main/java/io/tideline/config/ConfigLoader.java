@@ -128,6 +128,23 @@ public final class ConfigLoader {
                     }
                 });
         module.addDeserializer(
+                SecretText.class,
+                new JsonDeserializer<>() {
+                    @Override
+                    public SecretText deserialize(JsonParser p, DeserializationContext ctxt)
+                            throws IOException {
+                        if (p.currentToken() != JsonToken.VALUE_STRING) {
+                            throw JsonMappingException.from(
+                                    p, "expected a text value or a secret reference ${env:NAME}");
+                        }
+                        try {
+                            return SecretText.of(p.getText(), resolver);
+                        } catch (IllegalArgumentException e) {
+                            throw JsonMappingException.from(p, e.getMessage());
+                        }
+                    }
+                });
+        module.addDeserializer(
                 Duration.class,
                 new JsonDeserializer<>() {
                     @Override

@@ -11,8 +11,18 @@ import java.util.Locale;
  * What mirror mode does with a record whose row left the source: {@code delete} it (HubSpot
  * archive, Salesforce delete, webhook {@code delete} operation), or {@code archive} it by setting
  * {@code archiveField} to {@code archiveValue}.
+ *
+ * <p>The guard: a run whose removals exceed {@code maxDeleteShare} of the records the destination
+ * is known to hold (default 10%), or whose source is empty while records are known, is refused
+ * before anything is sent, unless it is started with the explicit override ({@code
+ * --allow-mass-delete}).
  */
-public record MirrorConfig(Removal removal, String archiveField, String archiveValue) {
+public record MirrorConfig(
+        Removal removal, String archiveField, String archiveValue, Double maxDeleteShare) {
+
+    public MirrorConfig(Removal removal, String archiveField, String archiveValue) {
+        this(removal, archiveField, archiveValue, null);
+    }
 
     /** How a record leaves the destination. */
     public enum Removal {
@@ -40,9 +50,14 @@ public record MirrorConfig(Removal removal, String archiveField, String archiveV
     public MirrorConfig {
         removal = removal == null ? Removal.DELETE : removal;
         archiveValue = archiveValue == null ? "true" : archiveValue;
+        maxDeleteShare = maxDeleteShare == null ? 0.1 : maxDeleteShare;
     }
 
     void validate(Problems problems, boolean mirrorMode) {
+        problems.require(
+                maxDeleteShare >= 0 && maxDeleteShare <= 1,
+                "max-delete-share",
+                "expected a share between 0 and 1, got " + maxDeleteShare);
         if (removal == Removal.ARCHIVE && mirrorMode) {
             problems.require(
                     archiveField != null && !archiveField.isBlank(),

@@ -28,6 +28,7 @@ import java.util.Map;
  * @param rateLimit an optional cap of this sync's own, under the destination account's limit
  * @param schedule when the scheduler runs the sync (none: only on demand)
  * @param alerts thresholds that turn a run into an alert
+ * @param rejections how rows the destination rejected are retried, and when they are parked
  */
 public record SyncConfig(
         Boolean enabled,
@@ -41,7 +42,47 @@ public record SyncConfig(
         Integer batchSize,
         RateLimitConfig rateLimit,
         ScheduleConfig schedule,
-        AlertConfig alerts) {
+        AlertConfig alerts,
+        Rejections rejections) {
+
+    /**
+     * Rows the destination rejected. A rejection that may pass later (a HubSpot 409, an update of a
+     * record that does not exist yet, a call whose outcome is unknown) is retried by later runs
+     * after {@code initialBackoff}, doubling per attempt up to {@code maxBackoff}, and parked after
+     * {@code maxAttempts} attempts. A permanent one (a validation error, a 4xx other than 408, 409
+     * and 429) is parked at once. A parked row is not sent again until its content changes or an
+     * operator requeues it ({@code SyncCli requeue NAME}).
+     */
+    public record Rejections(
+            Integer maxAttempts, java.time.Duration initialBackoff, java.time.Duration maxBackoff) {
+
+        public Rejections {
+            maxAttempts = maxAttempts == null ? 5 : maxAttempts;
+            initialBackoff = initialBackoff == null ? java.time.Duration.ZERO : initialBackoff;
+            maxBackoff = maxBackoff == null ? java.time.Duration.ofHours(6) : maxBackoff;
+        }
+
+        /** How long after its {@code attempts}-th rejection a row is due again. */
+        public java.time.Duration backoffAfter(int attempts) {
+            if (initialBackoff.isZero()) {
+                return java.time.Duration.ZERO;
+            }
+            long factor = 1L << Math.min(30, Math.max(0, attempts - 1));
+            java.time.Duration d = initialBackoff.multipliedBy(factor);
+            return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+        }
+
+        void validate(Problems problems) {
+            problems.require(
+                    maxAttempts >= 1 && maxAttempts <= 1000, "max-attempts", "expected 1..1000");
+            problems.require(
+                    !initialBackoff.isNegative(), "initial-backoff", "expected a duration ≥ 0");
+            problems.require(
+                    maxBackoff.compareTo(initialBackoff) >= 0,
+                    "max-backoff",
+                    "expected a duration ≥ initial-backoff");
+        }
+    }
 
     /** What a sync does with the rows it finds new, changed and gone. */
     public enum SyncMode {
@@ -82,6 +123,7 @@ public record SyncConfig(
         mode = mode == null ? SyncMode.UPSERT : mode;
         mirror = mirror == null ? new MirrorConfig(null, null, null) : mirror;
         alerts = alerts == null ? new AlertConfig(null, null) : alerts;
+        rejections = rejections == null ? new Rejections(null, null, null) : rejections;
     }
 
     /** The destination field the destination identifies records by, if the mapping fills it. */
@@ -96,7 +138,10 @@ public record SyncConfig(
 
     void validate(Problems problems) {
         if (source == null) {
-            problems.add("source", "required: expected table: namespace.table");
+            problems.add(
+                    "source",
+                    "required: expected table: namespace.table (or query, postgres-table,"
+                            + " postgres-query)");
         } else {
             source.validate(problems.at("source"));
         }
@@ -131,6 +176,7 @@ public record SyncConfig(
         }
         mirror.validate(problems.at("mirror"), mode == SyncMode.MIRROR);
         alerts.validate(problems.at("alerts"));
+        rejections.validate(problems.at("rejections"));
     }
 
     /**

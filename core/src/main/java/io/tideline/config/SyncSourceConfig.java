@@ -3,41 +3,84 @@
  */
 package io.tideline.config;
 
+import java.util.Locale;
+
 /**
- * Where a sync's rows come from: exactly one of an Iceberg table of the configured catalog, read
- * whole at its latest snapshot ({@code table: marts.customer_360}), or a SQL query over the catalog
- * ({@code query: "SELECT ... FROM marts.customer_360 WHERE ..."}), run as a Flink batch query.
+ * Where a sync's rows come from: exactly one of
+ *
+ * <ul>
+ *   <li>{@code table}: an Iceberg table of the configured catalog, read whole at its latest
+ *       snapshot ({@code table: marts.customer_360});
+ *   <li>{@code query}: a Flink SQL query over the catalog, run as a Flink batch query;
+ *   <li>{@code postgres-table}: a table or view of the configured PostgreSQL ({@code
+ *       postgres-table: serving.customer_360});
+ *   <li>{@code postgres-query}: a SQL {@code SELECT} run on the configured PostgreSQL.
+ * </ul>
+ *
+ * The rows go through the same mapping, validation and diff whichever the source.
  *
  * @param table {@code namespace.table}
  * @param query a Flink SQL {@code SELECT}; table names resolve in the configured catalog
+ * @param postgresTable {@code schema.table} (or {@code table}) in PostgreSQL
+ * @param postgresQuery a PostgreSQL {@code SELECT}
  */
-public record SyncSourceConfig(String table, String query) {
+public record SyncSourceConfig(
+        String table, String query, String postgresTable, String postgresQuery) {
+
+    public SyncSourceConfig(String table, String query) {
+        this(table, query, null, null);
+    }
+
+    private static boolean given(String s) {
+        return s != null && !s.isBlank();
+    }
 
     void validate(Problems problems) {
-        boolean hasTable = table != null && !table.isBlank();
-        boolean hasQuery = query != null && !query.isBlank();
-        if (hasTable == hasQuery) {
+        int given =
+                (given(table) ? 1 : 0)
+                        + (given(query) ? 1 : 0)
+                        + (given(postgresTable) ? 1 : 0)
+                        + (given(postgresQuery) ? 1 : 0);
+        if (given != 1) {
             problems.here(
-                    "expected exactly one of table (namespace.table) or query (a SQL SELECT over"
-                            + " the catalog)");
+                    "expected exactly one of table (an Iceberg namespace.table), query (a SQL"
+                            + " SELECT over the catalog), postgres-table (schema.table) or"
+                            + " postgres-query (a PostgreSQL SELECT)");
             return;
         }
-        if (hasTable) {
+        if (given(table)) {
             problems.require(
                     table.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+"),
                     "table",
                     "expected namespace.table, got '" + table + "'");
+        } else if (given(postgresTable)) {
+            problems.require(
+                    postgresTable.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?"),
+                    "postgres-table",
+                    "expected schema.table or table, got '" + postgresTable + "'");
         } else {
-            String q = query.strip().toLowerCase(java.util.Locale.ROOT);
+            String key = given(query) ? "query" : "postgres-query";
+            String q = (given(query) ? query : postgresQuery).strip().toLowerCase(Locale.ROOT);
             problems.require(
                     q.startsWith("select") || q.startsWith("with"),
-                    "query",
+                    key,
                     "expected a SELECT (or WITH ... SELECT) query");
         }
     }
 
+    /** Whether the rows come from PostgreSQL. */
+    public boolean isPostgres() {
+        return given(postgresTable) || given(postgresQuery);
+    }
+
     /** How the source is named in messages. */
     public String describe() {
-        return table != null && !table.isBlank() ? table : "query";
+        if (given(table)) {
+            return table;
+        }
+        if (given(postgresTable)) {
+            return "postgres:" + postgresTable;
+        }
+        return given(postgresQuery) ? "postgres query" : "query";
     }
 }

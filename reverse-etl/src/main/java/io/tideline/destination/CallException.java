@@ -28,10 +28,25 @@ public abstract sealed class CallException extends Exception {
     /** Throttled, failed on the server's side, or unanswered in time. */
     public static final class Retryable extends CallException {
         private final Duration retryAfter;
+        private final boolean outcomeUnknown;
 
         public Retryable(int status, String message, Duration retryAfter) {
+            this(status, message, retryAfter, false);
+        }
+
+        /**
+         * @param outcomeUnknown the request may have reached the server and been applied (no answer
+         *     in time, a connection lost after sending): a non-idempotent call is not retried
+         */
+        public Retryable(int status, String message, Duration retryAfter, boolean outcomeUnknown) {
             super(status, message);
             this.retryAfter = retryAfter == null ? Duration.ZERO : retryAfter;
+            this.outcomeUnknown = outcomeUnknown;
+        }
+
+        /** Whether the server may have applied the call although it did not answer. */
+        public boolean outcomeUnknown() {
+            return outcomeUnknown;
         }
 
         /** How long the API asked to wait (Retry-After, rate-limit reset), zero when it did not. */
@@ -46,8 +61,29 @@ public abstract sealed class CallException extends Exception {
 
     /** The API refused the batch because of what is in it (400, 409, other 4xx). */
     public static final class RejectedBatch extends CallException {
+        private final String existingId;
+
         public RejectedBatch(int status, String message) {
+            this(status, message, null);
+        }
+
+        /**
+         * @param existingId for a conflict on create (HubSpot 409 "Existing ID: n"), the id of the
+         *     record that already holds the identifier, or null
+         */
+        public RejectedBatch(int status, String message, String existingId) {
             super(status, message);
+            this.existingId = existingId;
+        }
+
+        /** The id of the record a create conflicted with, or null. */
+        public String existingId() {
+            return existingId;
+        }
+
+        /** Whether the rejection will not pass by trying again (see {@link RecordOutcome}). */
+        public boolean permanent() {
+            return RecordOutcome.permanentStatus(status());
         }
     }
 

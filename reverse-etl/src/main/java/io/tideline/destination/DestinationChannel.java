@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -83,16 +84,104 @@ public final class DestinationChannel {
         }
     }
 
+    /**
+     * What an API account said about itself, shared by every channel to it: the rate it reported
+     * (applied on top of the configured limit when it is lower) and when its limiter is paused
+     * after a 429.
+     */
+    static final class AccountState {
+        private final String account;
+        private final RateLimitConfig configured;
+        private volatile Destination.RateReport report;
+        private volatile AccountLimiters.Limit reported;
+        private final AtomicLong pausedUntil = new AtomicLong(System.nanoTime());
+
+        AccountState(String account, RateLimitConfig configured) {
+            this.account = account;
+            this.configured = configured;
+        }
+
+        /** Applies a reported rate: the lower of it and the configured one holds. */
+        void adapt(Destination.RateReport r) {
+            if (r == null || r.requests() < 1 || r.per().isZero() || r.equals(report)) {
+                return;
+            }
+            synchronized (this) {
+                if (r.equals(report)) {
+                    return;
+                }
+                report = r;
+                double reportedRate = r.requests() / (double) r.per().toNanos();
+                double configuredRate = configured.requests() / (double) configured.per().toNanos();
+                if (reportedRate >= configuredRate) {
+                    reported = null;
+                } else {
+                    reported =
+                            AccountLimiters.create(
+                                    "reported:" + account,
+                                    new RateLimitConfig(r.requests(), r.per()));
+                }
+            }
+        }
+
+        /** The server's lower limit, or null when the configured one is the lower. */
+        AccountLimiters.Limit reported() {
+            return reported;
+        }
+
+        /** Pauses the account's calls until {@code wait} from now (never shortens a pause). */
+        void pause(Duration wait) {
+            long until = System.nanoTime() + wait.toNanos();
+            pausedUntil.accumulateAndGet(until, (a, b) -> a - b >= 0 ? a : b);
+        }
+
+        /** Waits while the account is paused; false when {@code stop} turned true meanwhile. */
+        boolean awaitResume(BooleanSupplier stop) throws InterruptedException {
+            while (true) {
+                long left = pausedUntil.get() - System.nanoTime();
+                if (left <= 0) {
+                    return true;
+                }
+                if (stop.getAsBoolean()) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, 100_000_000L));
+            }
+        }
+    }
+
+    private static final Map<String, AccountState> ACCOUNTS = new ConcurrentHashMap<>();
+
+    /**
+     * A create whose outcome is unknown (no answer in time): not retried, since sending it again
+     * could create the record twice. Its records are rejected for the next run to resolve (a
+     * HubSpot create then meets a 409 with the existing id, and updates it).
+     */
+    public static final String OUTCOME_UNKNOWN = "outcome unknown";
+
+    static final class OutcomeUnknown extends Exception {
+        OutcomeUnknown(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private final Destination destination;
     private final Lane lane;
     private final AccountLimiters.Limit accountLimit;
+    private final AccountState account;
     private final AccountLimiters.Limit syncLimit;
     private final CircuitBreaker breaker;
     private final Retry retry;
+    private final Duration maxThrottledWait;
+    private final Duration maxOpenWait;
+    private final AtomicLong openDeadline = new AtomicLong();
     private final AtomicLong calls = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
     private final AtomicLong splits = new AtomicLong();
+    private final AtomicLong conflictsResolved = new AtomicLong();
+    private final AtomicLong breakerWaits = new AtomicLong();
 
     /**
      * @param name the destination's name (its bulkhead and breaker are shared by every sync to it)
@@ -107,24 +196,33 @@ public final class DestinationChannel {
         this.destination = destination;
         this.lane =
                 LANES.computeIfAbsent(
-                        name + "@" + config.url() + "#" + config.concurrency(),
+                        name + "@" + config.url().written() + "#" + config.concurrency(),
                         k -> Lane.of(name, config.concurrency()));
-        this.accountLimit = AccountLimiters.forAccount(config.accountOr(name), config.rateLimit());
+        String accountName = config.accountOr(name);
+        this.accountLimit = AccountLimiters.forAccount(accountName, config.rateLimit());
+        this.account =
+                ACCOUNTS.computeIfAbsent(
+                        accountName + "@" + config.rateLimit(),
+                        k -> new AccountState(accountName, config.rateLimit()));
         this.syncLimit = syncLimit == null ? null : AccountLimiters.forSync(syncName, syncLimit);
+        DestinationConfig.CircuitBreakerPolicy policy = config.circuitBreaker();
         this.breaker =
                 BREAKERS.computeIfAbsent(
-                        name + "@" + config.url(), k -> CircuitBreaker.of(name, breakerConfig()));
+                        name + "@" + config.url().written() + "#" + policy,
+                        k -> CircuitBreaker.of(name, breakerConfig(policy)));
         this.retry = Retry.of("sync-" + syncName, retryConfig(config.retry()));
-        retry.getEventPublisher().onRetry(e -> retries.incrementAndGet());
+        this.maxThrottledWait = config.retry().maxThrottledWait();
+        this.maxOpenWait = policy.maxOpenWait();
     }
 
-    static CircuitBreakerConfig breakerConfig() {
+    static CircuitBreakerConfig breakerConfig(DestinationConfig.CircuitBreakerPolicy policy) {
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(30))
+                .slidingWindowSize(policy.window())
+                .minimumNumberOfCalls(policy.minimumCalls())
+                .failureRateThreshold((float) (policy.failureRate() * 100))
+                .waitDurationInOpenState(policy.openFor())
+                .permittedNumberOfCallsInHalfOpenState(Math.min(10, policy.window()))
                 .recordException(e -> e instanceof CallException.Retryable r && !r.throttled())
                 .build();
     }
@@ -176,8 +274,8 @@ public final class DestinationChannel {
      * Delivers one batch on the destination's bulkhead, first waiting while the destination holds
      * {@link #capacity()} batches already. The future fails with {@link Stopped} when {@code stop}
      * turned true before the batch went out, with {@link CallException} when the call failed for
-     * good (retries used up, fatal), or with {@link CallNotPermittedException} when the circuit is
-     * open.
+     * good (retries used up, fatal), or with {@link CallNotPermittedException} when the circuit
+     * stayed open longer than the run may wait.
      *
      * @throws InterruptedException when interrupted while waiting (the batch was not submitted)
      */
@@ -219,6 +317,10 @@ public final class DestinationChannel {
             Operation op, List<OutboundRecord> batch, BooleanSupplier stop) throws Exception {
         try {
             return call(op, batch, stop);
+        } catch (OutcomeUnknown e) {
+            List<RecordOutcome> out = new ArrayList<>();
+            batch.forEach(r -> out.add(RecordOutcome.rejected(r.key(), e.getMessage())));
+            return out;
         } catch (CallException.RejectedBatch e) {
             if (batch.size() > 1 && destination.splitsRejectedBatches()) {
                 splits.incrementAndGet();
@@ -228,59 +330,182 @@ public final class DestinationChannel {
                 out.addAll(deliver(op, batch.subList(half, batch.size()), stop));
                 return out;
             }
+            if (batch.size() == 1 && op == Operation.INSERT && e.existingId() != null) {
+                // a create met a record that already holds the identifier (our own earlier create
+                // whose answer was lost, or one made elsewhere): update that record instead
+                OutboundRecord r = batch.get(0);
+                conflictsResolved.incrementAndGet();
+                return deliver(
+                        Operation.UPDATE_BY_ID,
+                        List.of(
+                                new OutboundRecord(
+                                        r.key(), r.identity(), e.existingId(), r.fields())),
+                        stop);
+            }
             List<RecordOutcome> out = new ArrayList<>();
-            batch.forEach(r -> out.add(RecordOutcome.rejected(r.key(), e.getMessage())));
+            batch.forEach(
+                    r ->
+                            out.add(
+                                    e.permanent()
+                                            ? RecordOutcome.parked(r.key(), e.getMessage())
+                                            : RecordOutcome.rejected(r.key(), e.getMessage())));
             return out;
         }
     }
 
     private List<RecordOutcome> call(Operation op, List<OutboundRecord> batch, BooleanSupplier stop)
             throws Exception {
-        return retry.executeCallable(
-                () -> {
-                    if (stop.getAsBoolean()) {
-                        throw new Stopped();
-                    }
-                    // the pacers spread the calls evenly; the guards make the limits exact
-                    RateLimiter.waitForPermission(accountLimit.pacer());
-                    if (syncLimit != null) {
-                        RateLimiter.waitForPermission(syncLimit.pacer());
-                    }
-                    if (stop.getAsBoolean()) {
-                        throw new Stopped();
-                    }
-                    // the account's guard is shared by every sync: take it last, hold it least
-                    RollingWindow.Ticket syncTicket =
-                            syncLimit == null ? null : syncLimit.guard().acquire();
-                    try {
-                        RollingWindow.Ticket ticket = accountLimit.guard().acquire();
-                        try {
-                            calls.incrementAndGet();
-                            return breaker.executeCallable(() -> destination.send(op, batch));
-                        } catch (CallException.Retryable e) {
-                            if (e.throttled()) {
-                                throttled.incrementAndGet();
-                            }
-                            throw e;
-                        } finally {
-                            // the call has ended (answer, timeout or transport error)
-                            accountLimit.guard().release(ticket);
-                        }
-                    } finally {
-                        if (syncTicket != null) {
-                            syncLimit.guard().release(syncTicket);
-                        }
-                    }
-                });
+        boolean[] first = {true};
+        return retry.executeCallable(() -> attempt(op, batch, stop, first));
     }
 
-    /** Calls made (attempts, retries included). */
+    /**
+     * One attempt of the retry policy: sends the batch, and sends it again after each 429 (the
+     * account paused for the API's Retry-After or interval) without using up an attempt, for at
+     * most {@code max-throttled-wait}; waits while the circuit is open, for at most {@code
+     * max-open-wait} of the run.
+     */
+    private List<RecordOutcome> attempt(
+            Operation op, List<OutboundRecord> batch, BooleanSupplier stop, boolean[] first)
+            throws Exception {
+        long throttledSince = 0;
+        while (true) {
+            if (stop.getAsBoolean() || !account.awaitResume(stop)) {
+                throw new Stopped();
+            }
+            // the pacers spread the calls evenly; the guards make the limits exact
+            RateLimiter.waitForPermission(accountLimit.pacer());
+            AccountLimiters.Limit reported = account.reported();
+            if (reported != null) {
+                RateLimiter.waitForPermission(reported.pacer());
+            }
+            if (syncLimit != null) {
+                RateLimiter.waitForPermission(syncLimit.pacer());
+            }
+            if (stop.getAsBoolean()) {
+                throw new Stopped();
+            }
+            CallException.Retryable throttle = null;
+            CallNotPermittedException open = null;
+            // the account's guards are shared by every sync: take them last, hold them least
+            RollingWindow.Ticket syncTicket =
+                    syncLimit == null ? null : syncLimit.guard().acquire();
+            try {
+                RollingWindow.Ticket reportedTicket =
+                        reported == null ? null : reported.guard().acquire();
+                try {
+                    RollingWindow.Ticket ticket = accountLimit.guard().acquire();
+                    try {
+                        List<RecordOutcome> outcomes =
+                                breaker.executeCallable(
+                                        () -> {
+                                            // counted only when it goes on the wire
+                                            calls.incrementAndGet();
+                                            if (first[0]) {
+                                                first[0] = false;
+                                                batches.incrementAndGet();
+                                            } else {
+                                                retries.incrementAndGet();
+                                            }
+                                            return destination.send(op, batch);
+                                        });
+                        account.adapt(destination.reportedRate());
+                        return outcomes;
+                    } catch (CallNotPermittedException e) {
+                        // nothing went out; wait below, once the tickets are released
+                        open = e;
+                    } catch (CallException.Retryable e) {
+                        account.adapt(destination.reportedRate());
+                        if (!e.throttled()) {
+                            if (e.outcomeUnknown() && !destination.idempotent(op)) {
+                                throw new OutcomeUnknown(
+                                        OUTCOME_UNKNOWN
+                                                + " ("
+                                                + e.getMessage()
+                                                + "): a create is not retried, so that it"
+                                                + " cannot create the record twice; the next run"
+                                                + " resolves it");
+                            }
+                            throw e;
+                        }
+                        throttled.incrementAndGet();
+                        throttle = e;
+                    } finally {
+                        // the call has ended (answer, timeout or transport error)
+                        accountLimit.guard().release(ticket);
+                    }
+                } finally {
+                    if (reportedTicket != null) {
+                        reported.guard().release(reportedTicket);
+                    }
+                }
+            } finally {
+                if (syncTicket != null) {
+                    syncLimit.guard().release(syncTicket);
+                }
+            }
+            if (open != null) {
+                awaitBreaker(open, stop);
+                continue;
+            }
+            // a 429: pause the account for what the API asked, then send again
+            account.pause(
+                    throttle.retryAfter().isZero() ? Duration.ofSeconds(1) : throttle.retryAfter());
+            long now = System.nanoTime();
+            if (throttledSince == 0) {
+                throttledSince = now;
+            } else if (now - throttledSince > maxThrottledWait.toNanos()) {
+                throw throttle;
+            }
+        }
+    }
+
+    /**
+     * Waits for an open circuit to let calls through again, for at most {@code max-open-wait} from
+     * the first time this run found it open; past that, the run stops with its progress saved.
+     */
+    private void awaitBreaker(CallNotPermittedException e, BooleanSupplier stop) throws Exception {
+        long now = System.nanoTime();
+        openDeadline.compareAndSet(0, now + maxOpenWait.toNanos());
+        if (now - openDeadline.get() >= 0) {
+            throw e;
+        }
+        breakerWaits.incrementAndGet();
+        long until = Math.min(openDeadline.get(), now + 100_000_000L);
+        while (System.nanoTime() - until < 0) {
+            if (stop.getAsBoolean()) {
+                throw new Stopped();
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    /** Calls that went on the wire (first attempts, retries and 429s included). */
     public long calls() {
         return calls.get();
     }
 
+    /**
+     * Deliveries whose first call went out: the run's batches, plus the halves of split batches and
+     * the updates that resolved a create's conflict. {@code calls = batches + retries}.
+     */
+    public long batches() {
+        return batches.get();
+    }
+
+    /** Calls that sent a delivery again (after a 5xx, a timeout or a 429). */
     public long retries() {
         return retries.get();
+    }
+
+    /** Creates that met an existing record (HubSpot 409) and updated it instead. */
+    public long conflictsResolved() {
+        return conflictsResolved.get();
+    }
+
+    /** Times a call waited for the open circuit to let calls through again. */
+    public long breakerWaits() {
+        return breakerWaits.get();
     }
 
     public long throttled() {

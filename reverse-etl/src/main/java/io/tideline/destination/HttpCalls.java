@@ -74,7 +74,8 @@ public final class HttpCalls {
             throw new CallException.Retryable(
                     0,
                     "no answer within " + timeLimiter.getTimeLimiterConfig().getTimeoutDuration(),
-                    null);
+                    null,
+                    true);
         } catch (HttpConnectTimeoutException e) {
             throw new CallException.Retryable(
                     0,
@@ -84,10 +85,12 @@ public final class HttpCalls {
                                     .orElse("the connect timeout"),
                     null);
         } catch (IOException e) {
+            // the request may have been sent before the connection broke
             throw new CallException.Retryable(
                     0,
                     "transport error: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
-                    null);
+                    null,
+                    !(e instanceof java.net.ConnectException));
         } catch (InterruptedException e) {
             CompletableFuture<HttpResponse<String>> f = sent.get();
             if (f != null) {

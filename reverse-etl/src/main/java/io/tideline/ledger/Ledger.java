@@ -37,13 +37,44 @@ public final class Ledger implements AutoCloseable {
     public record State(String hash, String destinationId, String identity) {}
 
     /** An open rejection. */
-    public record Rejection(String operation, String reason, int attempts) {}
+    public record Rejection(
+            String operation,
+            String reason,
+            int attempts,
+            boolean parked,
+            String rowHash,
+            Instant nextAttemptAt) {
+
+        /** Whether a row with this rejection waits: parked for the same content, or backing off. */
+        public boolean holds(String currentHash, Instant now) {
+            boolean sameContent = rowHash == null || rowHash.equals(currentHash);
+            if (!sameContent) {
+                return false;
+            }
+            return parked || (nextAttemptAt != null && nextAttemptAt.isAfter(now));
+        }
+    }
 
     /** A row the destination accepted in this batch. */
     public record Delivered(String key, String hash, String destinationId, String identity) {}
 
-    /** A row the destination rejected in this batch. */
-    public record Rejected(String key, String operation, String reason) {}
+    /**
+     * A row the destination rejected in this batch.
+     *
+     * @param rowHash the hash of the content rejected (null for a removal)
+     * @param attempts the row's rejections in a row for this content, this one included
+     * @param parked whether the row is parked: not sent again until its content changes or it is
+     *     requeued
+     * @param nextAttemptAt when a later run may send it again (null: the next run)
+     */
+    public record Rejected(
+            String key,
+            String operation,
+            String reason,
+            String rowHash,
+            int attempts,
+            boolean parked,
+            Instant nextAttemptAt) {}
 
     private static final String DDL =
             """
@@ -90,6 +121,15 @@ public final class Ledger implements AutoCloseable {
               last_rejected_at timestamptz NOT NULL DEFAULT now(),
               last_run_id bigint,
               PRIMARY KEY (sync_name, row_key));
+            ALTER TABLE reverse_etl.rejections
+              ADD COLUMN IF NOT EXISTS parked boolean NOT NULL DEFAULT false,
+              ADD COLUMN IF NOT EXISTS row_hash text,
+              ADD COLUMN IF NOT EXISTS next_attempt_at timestamptz;
+            ALTER TABLE reverse_etl.runs
+              ADD COLUMN IF NOT EXISTS held bigint NOT NULL DEFAULT 0,
+              ADD COLUMN IF NOT EXISTS parked bigint NOT NULL DEFAULT 0,
+              ADD COLUMN IF NOT EXISTS batches bigint NOT NULL DEFAULT 0,
+              ADD COLUMN IF NOT EXISTS retries bigint NOT NULL DEFAULT 0;
             """;
 
     private final Connection connection;
@@ -100,6 +140,11 @@ public final class Ledger implements AutoCloseable {
 
     /** Opens a connection to the configured PostgreSQL and creates the schema if needed. */
     public static Ledger open(PostgresConfig postgres) {
+        java.util.Optional<String> noServer = postgres.serverProblem();
+        if (noServer.isPresent()) {
+            throw new LedgerException(
+                    "cannot open the reverse-ETL ledger: " + noServer.get(), null);
+        }
         try {
             Properties props = postgres.connectionProperties();
             props.setProperty("reWriteBatchedInserts", "true");
@@ -187,8 +232,11 @@ public final class Ledger implements AutoCloseable {
             try (PreparedStatement p =
                     connection.prepareStatement(
                             "UPDATE reverse_etl.runs SET status = 'abandoned', finished_at = now(),"
-                                + " reason = 'the process running it stopped before it finished'"
-                                + " WHERE sync_name = ? AND status = 'running'")) {
+                                + " reason = 'the process running it stopped before it finished',"
+                                    // the rows it had not delivered when it died are pending, so
+                                    // that queried = invalid + unchanged + held + sent + pending
+                                    + " pending = greatest(0, queried - invalid - unchanged - held"
+                                    + " - sent) WHERE sync_name = ? AND status = 'running'")) {
                 p.setString(1, sync);
                 p.executeUpdate();
             }
@@ -242,7 +290,8 @@ public final class Ledger implements AutoCloseable {
                         "UPDATE reverse_etl.runs SET status = ?, reason = ?, finished_at = now(),"
                             + " queried = ?, invalid = ?, unchanged = ?, sent = ?, succeeded = ?,"
                             + " rejected = ?, retried = ?, deleted = ?, pending = ?, calls = ?,"
-                            + " report = ?::jsonb WHERE run_id = ?")) {
+                            + " held = ?, parked = ?, batches = ?, retries = ?, report = ?::jsonb"
+                            + " WHERE run_id = ?")) {
             p.setString(1, status);
             p.setString(2, reason);
             int i = setCounts(p, 3, counts);
@@ -265,6 +314,10 @@ public final class Ledger implements AutoCloseable {
         p.setLong(i++, c.deleted());
         p.setLong(i++, c.pending());
         p.setLong(i++, c.calls());
+        p.setLong(i++, c.held());
+        p.setLong(i++, c.parked());
+        p.setLong(i++, c.batches());
+        p.setLong(i++, c.retries());
         return i;
     }
 
@@ -318,14 +371,22 @@ public final class Ledger implements AutoCloseable {
         Map<String, Rejection> out = new HashMap<>();
         try (PreparedStatement p =
                 connection.prepareStatement(
-                        "SELECT row_key, operation, reason, attempts FROM reverse_etl.rejections"
-                                + " WHERE sync_name = ?")) {
+                        "SELECT row_key, operation, reason, attempts, parked, row_hash,"
+                                + " next_attempt_at FROM reverse_etl.rejections WHERE sync_name ="
+                                + " ?")) {
             p.setString(1, sync);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
+                    Timestamp next = rs.getTimestamp(7);
                     out.put(
                             rs.getString(1),
-                            new Rejection(rs.getString(2), rs.getString(3), rs.getInt(4)));
+                            new Rejection(
+                                    rs.getString(2),
+                                    rs.getString(3),
+                                    rs.getInt(4),
+                                    rs.getBoolean(5),
+                                    rs.getString(6),
+                                    next == null ? null : next.toInstant()));
                 }
             }
             return out;
@@ -384,17 +445,28 @@ public final class Ledger implements AutoCloseable {
                 try (PreparedStatement p =
                         connection.prepareStatement(
                                 "INSERT INTO reverse_etl.rejections (sync_name, row_key, operation,"
-                                    + " reason, attempts, last_run_id) VALUES (?, ?, ?, ?, 1, ?) ON"
+                                    + " reason, attempts, last_run_id, parked, row_hash,"
+                                    + " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON"
                                     + " CONFLICT (sync_name, row_key) DO UPDATE SET operation ="
                                     + " excluded.operation, reason = excluded.reason, attempts ="
-                                    + " reverse_etl.rejections.attempts + 1, last_rejected_at ="
-                                    + " now(), last_run_id = excluded.last_run_id")) {
+                                    + " excluded.attempts, last_rejected_at = now(), last_run_id ="
+                                    + " excluded.last_run_id, parked = excluded.parked, row_hash ="
+                                    + " excluded.row_hash, next_attempt_at ="
+                                    + " excluded.next_attempt_at")) {
                     for (Rejected r : rejected) {
                         p.setString(1, sync);
                         p.setString(2, r.key());
                         p.setString(3, r.operation());
                         p.setString(4, r.reason());
-                        p.setLong(5, runId);
+                        p.setInt(5, r.attempts());
+                        p.setLong(6, runId);
+                        p.setBoolean(7, r.parked());
+                        p.setString(8, r.rowHash());
+                        p.setTimestamp(
+                                9,
+                                r.nextAttemptAt() == null
+                                        ? null
+                                        : Timestamp.from(r.nextAttemptAt()));
                         p.addBatch();
                     }
                     p.executeBatch();
@@ -404,7 +476,8 @@ public final class Ledger implements AutoCloseable {
                     connection.prepareStatement(
                             "UPDATE reverse_etl.runs SET queried = ?, invalid = ?, unchanged = ?,"
                                 + " sent = ?, succeeded = ?, rejected = ?, retried = ?, deleted ="
-                                + " ?, pending = ?, calls = ? WHERE run_id = ?")) {
+                                + " ?, pending = ?, calls = ?, held = ?, parked = ?, batches = ?,"
+                                + " retries = ? WHERE run_id = ?")) {
                 int i = setCounts(p, 1, counts);
                 p.setLong(i, runId);
                 p.executeUpdate();
@@ -436,6 +509,39 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * Requeues a sync's parked rows (an operator fixed the cause): the next run sends them again,
+     * with their attempts counted from zero. Returns how many were requeued.
+     */
+    public int requeue(String sync) {
+        try (PreparedStatement p =
+                connection.prepareStatement(
+                        "UPDATE reverse_etl.rejections SET parked = false, attempts = 0,"
+                                + " next_attempt_at = NULL WHERE sync_name = ? AND (parked OR"
+                                + " next_attempt_at IS NOT NULL)")) {
+            p.setString(1, sync);
+            return p.executeUpdate();
+        } catch (SQLException e) {
+            throw new LedgerException("cannot requeue the parked rows of " + sync, e);
+        }
+    }
+
+    /** Saves a run's counts so far (before its first batch: an abandoned run's counts add up). */
+    public void saveCounts(long runId, Counts counts) {
+        try (PreparedStatement p =
+                connection.prepareStatement(
+                        "UPDATE reverse_etl.runs SET queried = ?, invalid = ?, unchanged = ?,"
+                                + " sent = ?, succeeded = ?, rejected = ?, retried = ?, deleted ="
+                                + " ?, pending = ?, calls = ?, held = ?, parked = ?, batches = ?,"
+                                + " retries = ? WHERE run_id = ?")) {
+            int i = setCounts(p, 1, counts);
+            p.setLong(i, runId);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new LedgerException("cannot save the counts of run " + runId, e);
+        }
+    }
+
     /** The connection, for queries of the caller's own (read-only use). */
     public Connection connection() {
         return connection;
@@ -444,6 +550,13 @@ public final class Ledger implements AutoCloseable {
     @Override
     public void close() {
         try {
+            // release the run lock before closing: the server drops a closed session's locks
+            // only once it has processed the disconnect, and the next run may already ask
+            try (Statement s = connection.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock_all()");
+            } catch (SQLException ignored) {
+                // a broken connection: closing (or the server) releases the lock
+            }
             connection.close();
         } catch (SQLException e) {
             // closing releases the lock either way

@@ -127,6 +127,10 @@ final class SourceRows {
                                             : String.valueOf(values[identityIndex]);
                     rows.accept(new MappedRow(key, identity, hash(sha, values), values));
                 };
+        if (sync.source().isPostgres()) {
+            PostgresSource.read(config, sync.source(), needed, each);
+            return;
+        }
         if (sync.source().query() != null && !sync.source().query().isBlank()) {
             QuerySource.read(config, sync.source().query(), needed, each);
             return;

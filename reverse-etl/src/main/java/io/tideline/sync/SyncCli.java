@@ -21,13 +21,17 @@ import java.util.function.Function;
  * The reverse-ETL command line.
  *
  * <pre>
- * SyncCli --config tideline.yaml run NAME [--dry-run] [--report FILE]
+ * SyncCli --config tideline.yaml run NAME [--dry-run] [--allow-mass-delete] [--report FILE]
+ * SyncCli --config tideline.yaml requeue NAME
  * SyncCli --config tideline.yaml schedule [--tick 1s]
  * </pre>
  *
- * Exit codes: 0 the run succeeded; 1 it failed; 2 it succeeded but is an alert (rejected share or
- * volume drop past its threshold); 3 it could not start (already running, disabled); 64 bad usage;
- * 78 invalid configuration.
+ * Exit codes of {@code run}: 0 the run succeeded; 1 it failed (the mirror guard's refusal
+ * included); 2 it succeeded but is an alert (new rejections or a volume drop past its threshold); 3
+ * it could not start (already running, disabled). Of {@code requeue}: 0, with the number of rows
+ * requeued printed (0 is not an error). Of every command: 64 bad usage (an unknown sync included);
+ * 78 invalid configuration ({@code postgres.host} missing included: this program connects to a
+ * running PostgreSQL).
  */
 public final class SyncCli {
 
@@ -51,6 +55,7 @@ public final class SyncCli {
         String command = null;
         String sync = null;
         boolean dryRun = false;
+        boolean allowMassDelete = false;
         Path reportFile = null;
         Duration tick = Duration.ofSeconds(1);
         try {
@@ -58,12 +63,14 @@ public final class SyncCli {
                 switch (args[i]) {
                     case "--config" -> configFile = args[++i];
                     case "--dry-run" -> dryRun = true;
+                    case "--allow-mass-delete" -> allowMassDelete = true;
                     case "--report" -> reportFile = Path.of(args[++i]);
                     case "--tick" -> tick = Durations.parse(args[++i]);
                     default -> {
                         if (command == null) {
                             command = args[i];
-                        } else if (command.equals("run") && sync == null) {
+                        } else if ((command.equals("run") || command.equals("requeue"))
+                                && sync == null) {
                             sync = args[i];
                         } else {
                             return usage(err, "unexpected argument '" + args[i] + "'");
@@ -86,8 +93,39 @@ public final class SyncCli {
             err.println(e.getMessage());
             return CONFIG;
         }
+        java.util.Optional<String> noServer = config.postgres().serverProblem();
+        if (noServer.isPresent()) {
+            err.println(configFile + ": " + noServer.get());
+            return CONFIG;
+        }
         SyncEngine engine = new SyncEngine(config);
         switch (command) {
+            case "requeue" -> {
+                if (sync == null) {
+                    return usage(err, "requeue needs the name of a sync");
+                }
+                if (!config.syncs().containsKey(sync)) {
+                    err.println(
+                            "unknown sync '"
+                                    + sync
+                                    + "': expected one of "
+                                    + config.syncs().keySet());
+                    return USAGE;
+                }
+                try (io.tideline.ledger.Ledger ledger =
+                        io.tideline.ledger.Ledger.open(config.postgres())) {
+                    int n = ledger.requeue(sync);
+                    out.println(
+                            "Requeued "
+                                    + n
+                                    + " parked row"
+                                    + (n == 1 ? "" : "s")
+                                    + " of sync "
+                                    + sync
+                                    + ": the next run sends them.");
+                }
+                return OK;
+            }
             case "run" -> {
                 if (sync == null) {
                     return usage(err, "run needs the name of a sync");
@@ -105,6 +143,7 @@ public final class SyncCli {
                                 sync,
                                 SyncEngine.RunOptions.defaults()
                                         .dryRun(dryRun)
+                                        .allowMassDelete(allowMassDelete)
                                         .trigger("cli")
                                         .out(out));
                 if (reportFile != null) {
@@ -142,7 +181,10 @@ public final class SyncCli {
 
     private static int usage(PrintStream err, String problem) {
         err.println(problem);
-        err.println("usage: SyncCli --config FILE run NAME [--dry-run] [--report FILE]");
+        err.println(
+                "usage: SyncCli --config FILE run NAME [--dry-run] [--allow-mass-delete] [--report"
+                        + " FILE]");
+        err.println("       SyncCli --config FILE requeue NAME");
         err.println("       SyncCli --config FILE schedule [--tick 1s]");
         return USAGE;
     }

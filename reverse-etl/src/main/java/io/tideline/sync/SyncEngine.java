@@ -63,28 +63,48 @@ public final class SyncEngine {
         default void batchSaved(long runId, int batchesSaved, Counts countsSoFar) {}
     }
 
-    /** How a run is started. */
+    /**
+     * How a run is started.
+     *
+     * @param allowMassDelete the explicit override of the mirror guard: removals beyond {@code
+     *     mirror.max-delete-share}, or an empty source, are sent
+     */
     public record RunOptions(
-            boolean dryRun, String trigger, PrintStream out, RunListener listener) {
+            boolean dryRun,
+            String trigger,
+            PrintStream out,
+            RunListener listener,
+            boolean allowMassDelete) {
 
         public static RunOptions defaults() {
-            return new RunOptions(false, "manual", System.out, new RunListener() {});
+            return new RunOptions(false, "manual", System.out, new RunListener() {}, false);
         }
 
         public RunOptions dryRun(boolean dryRun) {
-            return new RunOptions(dryRun, trigger, out, listener);
+            return new RunOptions(dryRun, trigger, out, listener, allowMassDelete);
         }
 
         public RunOptions trigger(String trigger) {
-            return new RunOptions(dryRun, trigger, out, listener);
+            return new RunOptions(dryRun, trigger, out, listener, allowMassDelete);
         }
 
         public RunOptions out(PrintStream out) {
-            return new RunOptions(dryRun, trigger, out, listener);
+            return new RunOptions(dryRun, trigger, out, listener, allowMassDelete);
         }
 
         public RunOptions listener(RunListener listener) {
-            return new RunOptions(dryRun, trigger, out, listener);
+            return new RunOptions(dryRun, trigger, out, listener, allowMassDelete);
+        }
+
+        public RunOptions allowMassDelete(boolean allow) {
+            return new RunOptions(dryRun, trigger, out, listener, allow);
+        }
+    }
+
+    /** A mirror run refused by the guard before anything was sent. */
+    static final class GuardRefusal extends RuntimeException {
+        GuardRefusal(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -222,6 +242,10 @@ public final class SyncEngine {
         private long deleted;
         private long deleteRejected;
         private long pending;
+        private long held;
+        private long parked;
+        private long newRejected;
+        private final Instant now = Instant.now();
         private final List<RunReport.Sample> invalidSamples = new ArrayList<>();
         private final List<RunReport.Sample> rejectedSamples = new ArrayList<>();
         private DestinationChannel channel;
@@ -239,7 +263,11 @@ public final class SyncEngine {
             this.options = options;
         }
 
-        private record Planned(Operation op, OutboundRecord record, String hash, boolean retry) {}
+        /**
+         * @param prior the row's open rejection before this run, or null
+         */
+        private record Planned(
+                Operation op, OutboundRecord record, String hash, Ledger.Rejection prior) {}
 
         RunReport execute() {
             runId =
@@ -257,6 +285,7 @@ public final class SyncEngine {
                     sync.mode(),
                     options.dryRun() ? ", dry run" : "");
             Destination destination = Destinations.create(dest, name);
+            destination.startRun(runId);
             channel =
                     new DestinationChannel(
                             sync.destination(), dest, destination, sync.rateLimit(), name);
@@ -269,7 +298,7 @@ public final class SyncEngine {
                 } else {
                     failure = send(plan);
                 }
-            } catch (SourceRows.SourceException | Ledger.LedgerException e) {
+            } catch (SourceRows.SourceException | Ledger.LedgerException | GuardRefusal e) {
                 failure = e.getMessage();
             } catch (RuntimeException e) {
                 LOG.error("Run {} of sync {} failed", runId, name, e);
@@ -291,7 +320,7 @@ public final class SyncEngine {
             Set<String> duplicateIdentities = new HashSet<>();
             long[] nullKeys = {0};
             source.read(
-                    catalog(),
+                    sync.source().isPostgres() ? null : catalog(),
                     config,
                     row -> {
                         queried++;
@@ -350,7 +379,13 @@ public final class SyncEngine {
                     continue;
                 }
                 Ledger.State st = state.get(row.key());
-                boolean wasRejected = rejections.containsKey(row.key());
+                Ledger.Rejection prior = rejections.get(row.key());
+                if (prior != null && prior.holds(row.hash(), now)) {
+                    // parked for this content, or backing off: not sent in this run
+                    held++;
+                    continue;
+                }
+                boolean wasRejected = prior != null;
                 if (!wasRejected
                         && st != null
                         && (st.hash().equals(row.hash()) || sync.mode() == SyncMode.INSERT_ONLY)) {
@@ -368,16 +403,26 @@ public final class SyncEngine {
                                             ? Operation.UPDATE_BY_ID
                                             : Operation.UPSERT;
                             case UPDATE_ONLY -> Operation.UPDATE;
-                            case INSERT_ONLY -> Operation.INSERT;
+                            // a create whose outcome was unknown goes again as an upsert on the
+                            // identifier (idempotent): if the lost create was applied, it finds
+                            // that record instead of creating a second one
+                            case INSERT_ONLY ->
+                                    prior != null
+                                                    && prior.reason() != null
+                                                    && prior.reason()
+                                                            .startsWith(
+                                                                    DestinationChannel
+                                                                            .OUTCOME_UNKNOWN)
+                                                    && channel.destination()
+                                                            .idempotent(Operation.UPSERT)
+                                            ? Operation.UPSERT
+                                            : Operation.INSERT;
                         };
                 OutboundRecord rec =
                         new OutboundRecord(
                                 row.key(), row.identity(), destId, source.fields(row.values()));
                 plan.computeIfAbsent(op, k -> new ArrayList<>())
-                        .add(new Planned(op, rec, row.hash(), wasRejected));
-                if (wasRejected) {
-                    retried++;
-                }
+                        .add(new Planned(op, rec, row.hash(), prior));
             }
             if (sync.mode() == SyncMode.MIRROR) {
                 MirrorConfig mirror = sync.mirror();
@@ -396,7 +441,7 @@ public final class SyncEngine {
                                                 new OutboundRecord(
                                                         key, st.identity(), destId, Map.of()),
                                                 null,
-                                                false));
+                                                rejections.get(key)));
                     } else {
                         Map<String, Object> fields = new HashMap<>();
                         fields.put(mirror.archiveField(), mirror.archiveValue());
@@ -405,12 +450,56 @@ public final class SyncEngine {
                                         Operation.UPDATE_BY_ID,
                                         new OutboundRecord(key, st.identity(), destId, fields),
                                         null,
-                                        false);
+                                        rejections.get(key));
                         plan.computeIfAbsent(Operation.DELETE, k -> new ArrayList<>()).add(p);
                     }
                 }
             }
+            guardMirror(plan, state.size(), rows.size());
             return plan;
+        }
+
+        /**
+         * The mirror guard: refuses, before anything is sent, a run whose removals exceed {@code
+         * max-delete-share} of the records the destination is known to hold, or whose source came
+         * back empty while records are known, unless the run has the explicit override.
+         */
+        private void guardMirror(Map<Operation, List<Planned>> plan, int known, int sourceRows) {
+            if (sync.mode() != SyncMode.MIRROR || known == 0 || options.allowMassDelete()) {
+                return;
+            }
+            long removals = plan.getOrDefault(Operation.DELETE, List.of()).size();
+            double share = sync.mirror().maxDeleteShare();
+            String why = null;
+            if (sourceRows == 0) {
+                why =
+                        "the source "
+                                + sync.source().describe()
+                                + " is empty: mirror mode would remove all "
+                                + known
+                                + " records the destination holds";
+            } else if (removals > share * known) {
+                why =
+                        String.format(
+                                Locale.ROOT,
+                                "mirror mode would remove %d of the %d records the destination"
+                                        + " holds (%.1f%%), more than max-delete-share %.1f%%",
+                                removals,
+                                known,
+                                100.0 * removals / known,
+                                share * 100);
+            }
+            if (why != null) {
+                // nothing is sent: every row the run would have sent is pending
+                for (List<Planned> ops : plan.values()) {
+                    countPending(ops);
+                }
+                throw new GuardRefusal(
+                        "refused by the mirror guard, nothing was sent: "
+                                + why
+                                + ". If the source is right, run it once with --allow-mass-delete"
+                                + " (RunOptions.allowMassDelete)");
+            }
         }
 
         private int batchSize() {
@@ -466,6 +555,8 @@ public final class SyncEngine {
          */
         private String send(Map<Operation, List<Planned>> plan) {
             List<List<Planned>> batches = batches(plan);
+            // the plan's counts, before the first call: a run that dies now still adds up
+            ledger.saveCounts(runId, counts());
             AtomicBoolean stop = new AtomicBoolean();
             LinkedBlockingQueue<Landed> landed = new LinkedBlockingQueue<>();
             List<CompletableFuture<List<RecordOutcome>>> futures = new ArrayList<>();
@@ -551,7 +642,9 @@ public final class SyncEngine {
             if (e instanceof CallNotPermittedException) {
                 return "circuit breaker of destination '"
                         + sync.destination()
-                        + "' is open: most recent calls failed; progress so far is saved";
+                        + "' stayed open longer than circuit-breaker.max-open-wait ("
+                        + io.tideline.config.Durations.format(dest.circuitBreaker().maxOpenWait())
+                        + "): most recent calls failed; progress so far is saved";
             }
             if (e instanceof CallException.Retryable r) {
                 return "gave up after "
@@ -592,15 +685,38 @@ public final class SyncEngine {
                         succeeded++;
                     }
                 } else {
+                    Ledger.Rejection prior = p.prior();
+                    boolean sameContent =
+                            prior != null && Objects.equals(prior.rowHash(), p.hash());
+                    int attempts =
+                            sameContent || (prior != null && removal) ? prior.attempts() + 1 : 1;
+                    SyncConfig.Rejections policy = sync.rejections();
+                    boolean park = !removal && (o.permanent() || attempts >= policy.maxAttempts());
+                    Duration backoff = policy.backoffAfter(attempts);
                     rejectedRows.add(
                             new Ledger.Rejected(
-                                    o.key(), p.op().name().toLowerCase(Locale.ROOT), o.reason()));
+                                    o.key(),
+                                    p.op().name().toLowerCase(Locale.ROOT),
+                                    park ? "parked: " + o.reason() : o.reason(),
+                                    p.hash(),
+                                    attempts,
+                                    park,
+                                    park || backoff.isZero() ? null : Instant.now().plus(backoff)));
                     sample(rejectedSamples, o.key(), o.reason());
                     if (removal) {
                         deleteRejected++;
                     } else {
                         rejected++;
+                        if (park) {
+                            parked++;
+                        }
+                        if (prior == null || !sameContent) {
+                            newRejected++;
+                        }
                     }
+                }
+                if (!removal && p.prior() != null) {
+                    retried++;
                 }
             }
             ledger.saveBatch(runId, name, delivered, rejectedRows, removed, counts());
@@ -608,6 +724,14 @@ public final class SyncEngine {
 
         private Counts counts() {
             long sent = succeeded + rejected;
+            // read retries before calls: a call in flight may be counted in calls a moment later,
+            // never the other way round (both only grow)
+            long batches = channel == null ? 0 : channel.batches();
+            long retries = channel == null ? 0 : channel.retries();
+            long calls = channel == null ? 0 : channel.calls();
+            // a call counted between the reads belongs to the retries or batches the next save
+            // reads; the final counts are read once every call has ended
+            long accountedCalls = Math.max(calls, batches + retries);
             return new Counts(
                     queried,
                     invalid,
@@ -619,7 +743,12 @@ public final class SyncEngine {
                     deleted,
                     deleteRejected,
                     pending,
-                    channel == null ? 0 : channel.calls());
+                    accountedCalls,
+                    held,
+                    parked,
+                    newRejected,
+                    batches,
+                    accountedCalls - batches);
         }
 
         private RunReport finish(
@@ -627,7 +756,7 @@ public final class SyncEngine {
             Instant finished = Instant.now();
             if (failure != null) {
                 // rows never planned (the source could not be read) are not pending
-                long accounted = invalid + unchanged + succeeded + rejected + pending;
+                long accounted = invalid + unchanged + held + succeeded + rejected + pending;
                 if (accounted < queried) {
                     pending += queried - accounted;
                 }
@@ -639,12 +768,14 @@ public final class SyncEngine {
                 alerts.add("run failed: " + failure);
             }
             if (counts.sent() > 0) {
-                double share = (double) counts.rejected() / counts.sent();
+                // only new rejections alert: rows rejected again are already known (and parked
+                // after their attempts), so a rerun in which nothing new failed is quiet
+                double share = (double) counts.newRejected() / counts.sent();
                 if (share > sync.alerts().maxRejectedShare()) {
                     alerts.add(
                             String.format(
                                     Locale.ROOT,
-                                    "%.1f%% of sent rows were rejected (threshold %.1f%%)",
+                                    "%.1f%% of sent rows were newly rejected (threshold %.1f%%)",
                                     share * 100,
                                     sync.alerts().maxRejectedShare() * 100));
                 }

@@ -112,7 +112,7 @@ class HubSpotSyncIT {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void rejectsOnlyTheBadRecordsOf207And409BatchesAndRetriesThemNextRun(TestParts parts)
+    void parksA207ValidationErrorAtOnceAndResolvesA409OnCreateByTheExistingId(TestParts parts)
             throws Exception {
         try (Fixture f =
                 new Fixture(
@@ -131,35 +131,51 @@ class HubSpotSyncIT {
             RunReport first = f.run("customers-to-hubspot");
             assertThat(first.counts().queried()).isEqualTo(30);
             assertThat(first.counts().sent()).isEqualTo(30);
-            assertThat(first.counts().rejected()).isEqualTo(2);
-            assertThat(first.counts().succeeded()).isEqualTo(28);
+            assertThat(first.counts().rejected()).isEqualTo(1);
+            assertThat(first.counts().parked()).isEqualTo(1);
+            assertThat(first.counts().succeeded()).isEqualTo(29);
             assertThat(first.splits()).isPositive();
             assertThat(first.counts().addUp()).isTrue();
-            assertThat(f.emulator.hubspotObjects("contacts")).hasSize(29);
+            // the conflict was resolved by updating the object that holds the email: no duplicate
+            Map<String, Map<String, Object>> objects = f.emulator.hubspotObjects("contacts");
+            assertThat(objects).hasSize(29);
+            assertThat(objects.get(existing)).containsEntry("firstname", "Customer 12");
+            assertThat(
+                            f.strings(
+                                    "SELECT destination_id FROM reverse_etl.sync_state WHERE"
+                                            + " row_key = '12'"))
+                    .containsExactly(existing);
             Map<String, String> reasons = rejections(f);
-            assertThat(reasons).containsOnlyKeys("5", "12");
+            assertThat(reasons).containsOnlyKeys("5");
             assertThat(reasons.get("5")).contains("VALIDATION_ERROR").contains("not-an-email");
-            assertThat(reasons.get("12")).contains("409").contains("Contact already exists");
+            assertThat(f.count("SELECT count(*) FROM reverse_etl.rejections WHERE parked"))
+                    .isEqualTo(1);
             assertThat(first.alerts()).isEmpty();
 
-            // the next run retries both although neither changed; the conflict is now gone
-            f.emulator.removeHubspotObject("contacts", existing);
+            // the parked row is not sent again while it stands: the rerun sends nothing
             int callsBefore = f.emulator.calls().size();
             RunReport second = f.run("customers-to-hubspot");
-            assertThat(second.counts().sent()).isEqualTo(2);
-            assertThat(second.counts().retried()).isEqualTo(2);
-            assertThat(second.counts().succeeded()).isEqualTo(1);
-            assertThat(second.counts().rejected()).isEqualTo(1);
-            assertThat(second.counts().unchanged()).isEqualTo(28);
+            assertThat(second.counts().sent()).isZero();
+            assertThat(second.counts().held()).isEqualTo(1);
+            assertThat(second.counts().unchanged()).isEqualTo(29);
+            assertThat(second.counts().addUp()).isTrue();
+            assertThat(second.alerts()).isEmpty();
+            assertThat(f.emulator.calls()).hasSize(callsBefore);
+
+            // once its content changes it goes out again, and lands
+            rows.set(4, rows.get(4).withEmail("c5@example.com"));
+            TestTables.write(f.catalog(), "marts.customers", rows);
+            RunReport third = f.run("customers-to-hubspot");
+            assertThat(third.counts().sent()).isEqualTo(1);
+            assertThat(third.counts().succeeded()).isEqualTo(1);
+            assertThat(third.counts().retried()).isEqualTo(1);
             List<String> resent =
                     f.emulator.calls().subList(callsBefore, f.emulator.calls().size()).stream()
                             .flatMap(c -> c.keys().stream())
                             .collect(Collectors.toList());
-            assertThat(resent).containsExactlyInAnyOrder("not-an-email", "c12@example.com");
-            assertThat(rejections(f)).containsOnlyKeys("5");
-            assertThat(f.count("SELECT attempts FROM reverse_etl.rejections WHERE row_key = '5'"))
-                    .isEqualTo(2);
-            assertThat(f.emulator.hubspotObjects("contacts")).hasSize(29);
+            assertThat(resent).containsExactly("c5@example.com");
+            assertThat(rejections(f)).isEmpty();
+            assertThat(f.emulator.hubspotObjects("contacts")).hasSize(30);
         }
     }
 

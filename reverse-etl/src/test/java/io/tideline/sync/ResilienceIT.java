@@ -151,6 +151,17 @@ class ResilienceIT {
                                                                     .replaceAll("\\D", "")));
             assertThat(f.strings("SELECT status FROM reverse_etl.runs ORDER BY run_id"))
                     .containsExactly("abandoned", "succeeded");
+            // the abandoned run's counts add up: what it had not delivered is pending
+            assertThat(
+                            f.strings(
+                                    "SELECT queried || '=' || (invalid + unchanged + held + sent +"
+                                            + " pending) || ',' || (sent > 0) FROM reverse_etl.runs"
+                                            + " WHERE status = 'abandoned'"))
+                    .containsExactly("2000=2000,true");
+            // every counter is the wire's: the calls the emulator received are the calls counted
+            assertThat(rerun.counts().calls())
+                    .isEqualTo(rerunCalls.size())
+                    .isEqualTo(rerun.counts().batches() + rerun.counts().retries());
         }
     }
 
@@ -196,7 +207,14 @@ class ResilienceIT {
                         parts,
                         EmulatorOptions.defaults("x")
                                 .withRateLimit(10_000, Duration.ofSeconds(1)))) {
-            f.configure(yaml("hubspot-breaker", 10_000, "1s", 10));
+            // a breaker that opens soon, stays open 3 s, and a run that waits for it 1 s at most
+            f.configure(
+                    yaml("hubspot-breaker", 10_000, "1s", 10)
+                            .replace(
+                                    "    retry: {",
+                                    "    circuit-breaker: {failure-rate: 0.5, window: 20,"
+                                            + " minimum-calls: 10, open-for: 3s, max-open-wait:"
+                                            + " 1s}\n    retry: {"));
             List<TestTables.Customer> rows = customers(400);
             rows.set(0, rows.get(0).withEmail("broken"));
             TestTables.write(f.catalog(), "marts.customers", rows);
@@ -222,8 +240,12 @@ class ResilienceIT {
                                     "customers",
                                     SyncEngine.RunOptions.defaults().out(f.out).listener(outage));
             assertThat(failed.status()).isEqualTo("failed");
-            assertThat(failed.reason()).contains("circuit breaker");
+            assertThat(failed.reason())
+                    .contains("circuit breaker")
+                    .contains("stayed open longer than circuit-breaker.max-open-wait (1s)");
             assertThat(failed.counts().addUp()).isTrue();
+            // the refused calls never reached the wire, and are not counted as calls
+            assertThat(failed.counts().calls()).isEqualTo(f.emulator.calls().size());
             assertThat(failed.counts().pending()).isPositive();
             assertThat(failed.alerts()).anyMatch(a -> a.contains("run failed"));
             long saved = f.count("SELECT count(*) FROM reverse_etl.sync_state");

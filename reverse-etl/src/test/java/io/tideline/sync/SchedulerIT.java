@@ -33,7 +33,9 @@ class SchedulerIT {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void neverOverlapsRunsOfOneSyncSaysWhyAndKeepsASlowDestinationFromBlockingOthers(
             TestParts parts) throws Exception {
-        // the slow API answers after 1.5 s and rejects every record, so every run has work to do
+        // the slow API answers after 1.5 s and holds none of the records an update-only sync
+        // updates: every record is rejected (not found, retried by later runs), so every run has
+        // work to do
         EmulatorOptions slow =
                 EmulatorOptions.defaults("x")
                         .withRateLimit(10_000, Duration.ofSeconds(1))
@@ -42,7 +44,7 @@ class SchedulerIT {
                                         0,
                                         0,
                                         0,
-                                        1.0,
+                                        0,
                                         Duration.ofSeconds(5),
                                         Duration.ofMillis(1500)));
         try (Fixture f = new Fixture(parts, slow);
@@ -69,9 +71,11 @@ class SchedulerIT {
                         source: {table: marts.customers}
                         primary-key: customer_id
                         mapping: {email: email, plan: plan}
+                        mode: update-only
                         destination: slow-crm
                         batch-size: 10
                         schedule: {interval: 1s}
+                        rejections: {max-attempts: 1000}
                       to-fast:
                         source: {table: marts.customers}
                         primary-key: customer_id

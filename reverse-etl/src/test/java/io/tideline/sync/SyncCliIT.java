@@ -121,7 +121,37 @@ class SyncCliIT {
             Result alert = cli("--config", config.toString(), "run", "customers");
             assertThat(alert.code()).as(alert.out()).isEqualTo(SyncCli.ALERT);
             assertThat(alert.out())
-                    .contains("ALERT: 7.5% of sent rows were rejected (threshold 5.0%)");
+                    .contains("ALERT: 7.5% of sent rows were newly rejected (threshold 5.0%)");
+
+            // invalid emails are parked: a rerun in which nothing changed sends nothing, exits 0
+            int callsBefore = f.emulator.calls().size();
+            Result quiet = cli("--config", config.toString(), "run", "customers");
+            assertThat(quiet.code()).as(quiet.out()).isEqualTo(SyncCli.OK);
+            assertThat(quiet.out())
+                    .containsPattern("\\|   held \\(parked\\) +\\| +3 \\|")
+                    .containsPattern("\\|   sent +\\| +0 \\|")
+                    .doesNotContain("ALERT");
+            assertThat(f.emulator.calls()).hasSize(callsBefore);
+
+            // an operator requeues them: the next run sends exactly those 3 again
+            Result requeue = cli("--config", config.toString(), "requeue", "customers");
+            assertThat(requeue.code()).as(requeue.err()).isEqualTo(SyncCli.OK);
+            assertThat(requeue.out()).contains("Requeued 3 parked rows of sync customers");
+            Result again = cli("--config", config.toString(), "run", "customers");
+            assertThat(again.code()).as(again.out()).isEqualTo(SyncCli.OK);
+            assertThat(again.out()).containsPattern("\\|   sent +\\| +3 \\|");
+            assertThat(
+                            f
+                                    .emulator
+                                    .calls()
+                                    .subList(callsBefore, f.emulator.calls().size())
+                                    .stream()
+                                    .flatMap(c -> c.keys().stream())
+                                    .toList())
+                    .as("the three requeued rows, updated by their HubSpot ids")
+                    .hasSize(3);
+            rows.set(0, rows.get(0).withPlan("enterprise"));
+            TestTables.write(f.catalog(), "marts.customers", rows);
 
             f.emulator.setFaults(
                     new EmulatorOptions.Faults(0, 1.0, 0, 0, Duration.ofSeconds(1), Duration.ZERO));
@@ -151,6 +181,19 @@ class SyncCliIT {
             assertThat(cli("--config", config.toString(), "run", "nope").code())
                     .isEqualTo(SyncCli.USAGE);
             assertThat(cli("run").code()).isEqualTo(SyncCli.USAGE);
+            assertThat(cli("--config", config.toString(), "requeue").code())
+                    .isEqualTo(SyncCli.USAGE);
+
+            // the CLI connects to a running PostgreSQL: no host is a configuration error
+            Path noHost = parts.dir().resolve("no-host.yaml");
+            Files.writeString(
+                    noHost,
+                    f.yaml(SYNCS)
+                            .replaceAll("(?m)^  (embedded|host|port): .*\\n", "")
+                            .replace("postgres:\n", "postgres:\n  user: postgres\n"));
+            Result noServer = cli("--config", noHost.toString(), "run", "customers");
+            assertThat(noServer.code()).as(noServer.err()).isEqualTo(SyncCli.CONFIG);
+            assertThat(noServer.err()).contains("postgres.host: required").doesNotContain("null");
         }
     }
 }

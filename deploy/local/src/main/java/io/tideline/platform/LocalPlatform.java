@@ -406,7 +406,7 @@ public final class LocalPlatform {
         config.destinations()
                 .forEach(
                         (name, d) -> {
-                            URI url = URI.create(d.url());
+                            URI url = URI.create(d.endpoint());
                             boolean loopback =
                                     url.getHost() != null
                                             && (url.getHost().equals("127.0.0.1")

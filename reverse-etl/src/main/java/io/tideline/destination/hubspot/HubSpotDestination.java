@@ -41,12 +41,14 @@ public final class HubSpotDestination implements Destination {
     private final HttpClient client;
     private final TimeLimiter timeLimiter;
     private final String base;
+    private volatile RateReport reportedRate;
 
     public HubSpotDestination(DestinationConfig config) {
         this.config = config;
         this.client = HttpCalls.client(config.timeout());
-        this.timeLimiter = HttpCalls.timeLimiter("hubspot@" + config.url(), config.timeout());
-        String url = config.url().trim();
+        this.timeLimiter =
+                HttpCalls.timeLimiter("hubspot@" + config.url().written(), config.timeout());
+        String url = config.endpoint();
         this.base =
                 (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
                         + "/crm/v3/objects/"
@@ -138,8 +140,16 @@ public final class HubSpotDestination implements Destination {
                         .POST(HttpRequest.BodyPublishers.ofByteArray(payload))
                         .build();
         HttpResponse<String> response = HttpCalls.exchange(client, timeLimiter, request);
+        readRate(response.headers());
         if (response.statusCode() == 429) {
             throw throttled(response);
+        }
+        if (response.statusCode() == 409) {
+            java.util.regex.Matcher m = EXISTING_ID.matcher(response.body());
+            throw new CallException.RejectedBatch(
+                    409,
+                    "HTTP 409: " + HttpCalls.abbreviate(response.body()),
+                    m.find() ? m.group(1) : null);
         }
         HttpCalls.failIfUnsuccessful(response, HttpCalls.retryAfter(response.headers()));
         if (op == Operation.DELETE) {
@@ -182,13 +192,21 @@ public final class HubSpotDestination implements Destination {
         for (JsonNode error : json.path("errors")) {
             String reason =
                     error.path("category").asText("ERROR") + ": " + error.path("message").asText();
+            // a validation error will not pass as the record stands: parked at once
+            boolean permanent =
+                    error.path("category").asText("").equals("VALIDATION_ERROR")
+                            || error.path("category").asText("").equals("INVALID_EMAIL");
             for (JsonNode ref : error.path("context").path("ids")) {
                 OutboundRecord r = byHandle.get(prop(ref.asText()));
                 if (r == null) {
                     r = byHandle.get("id:" + ref.asText());
                 }
                 if (r != null) {
-                    done.put(r.key(), RecordOutcome.rejected(r.key(), reason));
+                    done.put(
+                            r.key(),
+                            permanent
+                                    ? RecordOutcome.parked(r.key(), reason)
+                                    : RecordOutcome.rejected(r.key(), reason));
                 }
             }
         }
@@ -203,6 +221,24 @@ public final class HubSpotDestination implements Destination {
                                             + ")")));
         }
         return outcomes;
+    }
+
+    private static final java.util.regex.Pattern EXISTING_ID =
+            java.util.regex.Pattern.compile("Existing ID: ?([0-9A-Za-z-]+)");
+
+    @Override
+    public RateReport reportedRate() {
+        return reportedRate;
+    }
+
+    /** {@code X-HubSpot-RateLimit-Max} per {@code -Interval-Milliseconds}, on every answer. */
+    private void readRate(HttpHeaders h) {
+        long max = h.firstValueAsLong("X-HubSpot-RateLimit-Max").orElse(0);
+        long interval = h.firstValueAsLong("X-HubSpot-RateLimit-Interval-Milliseconds").orElse(0);
+        if (max > 0 && interval > 0) {
+            reportedRate =
+                    new RateReport((int) Math.min(max, 1_000_000), Duration.ofMillis(interval));
+        }
     }
 
     private String handle(Operation op, OutboundRecord r) {
@@ -221,8 +257,9 @@ public final class HubSpotDestination implements Destination {
     }
 
     /**
-     * A 429. The interval limit is a rolling window and HubSpot sends no Retry-After: come back
-     * after one permit's share of the window. The daily limit is fatal for the run.
+     * A 429. HubSpot sends no Retry-After: when the window is full ({@code Remaining} 0) the
+     * account pauses for the reported interval, else for one permit's share of it. The daily limit
+     * is fatal for the run.
      */
     private static CallException throttled(HttpResponse<String> r) {
         String policy = "";
@@ -241,8 +278,8 @@ public final class HubSpotDestination implements Destination {
         long max = Math.max(1, h.firstValueAsLong("X-HubSpot-RateLimit-Max").orElse(100));
         long remaining = h.firstValueAsLong("X-HubSpot-RateLimit-Remaining").orElse(0);
         Duration wait = HttpCalls.retryAfter(h);
-        if (wait.isZero() && remaining <= 0) {
-            wait = Duration.ofMillis(Math.max(1, interval / max));
+        if (wait.isZero()) {
+            wait = Duration.ofMillis(Math.max(1, remaining <= 0 ? interval : interval / max));
         }
         return new CallException.Retryable(
                 429,

@@ -121,12 +121,19 @@ public final class SalesforceBulkDestination implements Destination {
     private final String jobs;
     private final Duration jobTimeout;
     private volatile String usage;
+    private volatile RateReport reportedRate;
+
+    @Override
+    public RateReport reportedRate() {
+        return reportedRate;
+    }
 
     public SalesforceBulkDestination(DestinationConfig config) {
         this.config = config;
         this.client = HttpCalls.client(config.timeout());
         this.timeLimiter =
-                HttpCalls.timeLimiter("salesforce-bulk@" + config.url(), config.timeout());
+                HttpCalls.timeLimiter(
+                        "salesforce-bulk@" + config.url().written(), config.timeout());
         this.jobs = SalesforceDestination.restApi(config) + "/jobs/ingest";
         this.jobTimeout = config.timeout().multipliedBy(JOB_TIMEOUT_FACTOR);
     }
@@ -609,7 +616,13 @@ public final class SalesforceBulkDestination implements Destination {
 
     private HttpResponse<String> exchange(HttpRequest request) throws CallException {
         HttpResponse<String> response = HttpCalls.exchange(client, timeLimiter, request);
-        response.headers().firstValue("Sforce-Limit-Info").ifPresent(v -> usage = v);
+        response.headers()
+                .firstValue("Sforce-Limit-Info")
+                .ifPresent(
+                        v -> {
+                            usage = v;
+                            reportedRate = SalesforceDestination.rateFromLimitInfo(v);
+                        });
         return response;
     }
 

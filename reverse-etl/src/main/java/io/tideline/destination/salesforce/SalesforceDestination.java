@@ -42,17 +42,57 @@ public final class SalesforceDestination implements Destination {
     private final TimeLimiter timeLimiter;
     private final String base;
     private volatile String usage;
+    private volatile RateReport reportedRate;
+
+    /** Salesforce error codes that will not pass as the record stands: parked at once. */
+    static final java.util.Set<String> PERMANENT_ERRORS =
+            java.util.Set.of(
+                    "INVALID_EMAIL_ADDRESS",
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    "REQUIRED_FIELD_MISSING",
+                    "STRING_TOO_LONG",
+                    "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                    "INVALID_FIELD",
+                    "MALFORMED_ID",
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    "FIELD_INTEGRITY_EXCEPTION");
+
+    /**
+     * The pace {@code Sforce-Limit-Info: api-usage=used/limit} allows: none while less than 90% of
+     * the rolling 24 h allowance is used; beyond that, the remaining calls spread over 24 h, so a
+     * run slows down rather than use up the org's allowance (other integrations share it).
+     */
+    static RateReport rateFromLimitInfo(String info) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("api-usage=(\\d+)/(\\d+)").matcher(info);
+        if (!m.find()) {
+            return null;
+        }
+        long used = Long.parseLong(m.group(1));
+        long limit = Long.parseLong(m.group(2));
+        if (limit <= 0 || used < limit * 0.9) {
+            return null;
+        }
+        long remaining = Math.max(1, limit - used);
+        return new RateReport((int) Math.min(remaining, 100_000), java.time.Duration.ofHours(24));
+    }
+
+    @Override
+    public RateReport reportedRate() {
+        return reportedRate;
+    }
 
     public SalesforceDestination(DestinationConfig config) {
         this.config = config;
         this.client = HttpCalls.client(config.timeout());
-        this.timeLimiter = HttpCalls.timeLimiter("salesforce@" + config.url(), config.timeout());
+        this.timeLimiter =
+                HttpCalls.timeLimiter("salesforce@" + config.url().written(), config.timeout());
         this.base = restApi(config) + "/composite/sobjects";
     }
 
     /** The instance's REST API root: {@code {url}/services/data/{apiVersion}}. */
     static String restApi(DestinationConfig config) {
-        String url = config.url().trim();
+        String url = config.endpoint();
         return (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
                 + "/services/data/"
                 + config.apiVersion();
@@ -159,7 +199,13 @@ public final class SalesforceDestination implements Destination {
             }
         }
         HttpResponse<String> response = HttpCalls.exchange(client, timeLimiter, b.build());
-        response.headers().firstValue("Sforce-Limit-Info").ifPresent(v -> usage = v);
+        response.headers()
+                .firstValue("Sforce-Limit-Info")
+                .ifPresent(
+                        v -> {
+                            usage = v;
+                            reportedRate = rateFromLimitInfo(v);
+                        });
         if (response.statusCode() == 403
                 && response.body() != null
                 && response.body().contains("REQUEST_LIMIT_EXCEEDED")) {
@@ -193,7 +239,9 @@ public final class SalesforceDestination implements Destination {
                 outcomes.add(RecordOutcome.ok(rec.key(), r.path("id").asText(rec.destinationId())));
             } else {
                 List<String> reasons = new ArrayList<>();
+                boolean permanent = !r.path("errors").isEmpty();
                 for (JsonNode e : r.path("errors")) {
+                    permanent &= PERMANENT_ERRORS.contains(e.path("statusCode").asText());
                     String fields = e.path("fields").isEmpty() ? "" : " " + e.path("fields");
                     reasons.add(
                             e.path("statusCode").asText()
@@ -201,12 +249,14 @@ public final class SalesforceDestination implements Destination {
                                     + e.path("message").asText()
                                     + fields);
                 }
+                String reason =
+                        reasons.isEmpty()
+                                ? "rejected without a reason"
+                                : String.join("; ", reasons);
                 outcomes.add(
-                        RecordOutcome.rejected(
-                                rec.key(),
-                                reasons.isEmpty()
-                                        ? "rejected without a reason"
-                                        : String.join("; ", reasons)));
+                        permanent
+                                ? RecordOutcome.parked(rec.key(), reason)
+                                : RecordOutcome.rejected(rec.key(), reason));
             }
         }
         return outcomes;

@@ -30,10 +30,19 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A generic JSON webhook: {@code POST url} with {@code {"sync":..., "operation": "upsert|insert|
- * update|delete", "records": [{"key": ..., "fields": {...}}]}}, the configured headers, a bearer
- * token when one is set, and {@code X-Tideline-Signature: sha256=<hex HMAC-SHA256 of the body>}
- * when a signing secret is set. 2xx accepts the batch; another 4xx (not 429) rejects every record
- * of it (retried on the next run); 429 and 5xx are retried.
+ * update|delete", "records": [{"key": ..., "fields": {...}}]}}, the configured headers (values may
+ * be secrets), a bearer token when one is set, and:
+ *
+ * <ul>
+ *   <li>{@code X-Tideline-Delivery-Id}: the same for every attempt of one batch in one run (a hash
+ *       of the run and the body), so a receiver that dedupes on it applies a retried delivery once;
+ *   <li>{@code X-Tideline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">} when a
+ *       signing secret is set (Stripe's scheme): the receiver refuses a stale timestamp and a
+ *       signature it has seen, so a captured call cannot be replayed.
+ * </ul>
+ *
+ * 2xx accepts the batch; 408 and 409 reject every record of it for a later run; another 4xx (not
+ * 429) rejects them for good (parked); 429 and 5xx are retried.
  */
 public final class WebhookDestination implements Destination {
 
@@ -43,12 +52,31 @@ public final class WebhookDestination implements Destination {
     private final String syncName;
     private final HttpClient client;
     private final TimeLimiter timeLimiter;
+    private final java.time.Clock clock;
+    private volatile long runId;
 
     public WebhookDestination(DestinationConfig config, String syncName) {
+        this(config, syncName, java.time.Clock.systemUTC());
+    }
+
+    WebhookDestination(DestinationConfig config, String syncName, java.time.Clock clock) {
         this.config = config;
         this.syncName = syncName;
+        this.clock = clock;
         this.client = HttpCalls.client(config.timeout());
-        this.timeLimiter = HttpCalls.timeLimiter("webhook@" + config.url(), config.timeout());
+        this.timeLimiter =
+                HttpCalls.timeLimiter("webhook@" + config.url().written(), config.timeout());
+    }
+
+    @Override
+    public void startRun(long runId) {
+        this.runId = runId;
+    }
+
+    /** Every attempt of a delivery carries one id: retries are idempotent for the receiver. */
+    @Override
+    public boolean idempotent(Operation operation) {
+        return true;
     }
 
     @Override
@@ -89,6 +117,7 @@ public final class WebhookDestination implements Destination {
 
     @Override
     public String render(Operation op, List<OutboundRecord> records) {
+        // the URL as shown: masked when it is a secret
         return "POST " + config.url() + " " + new String(body(op, records), StandardCharsets.UTF_8);
     }
 
@@ -97,16 +126,20 @@ public final class WebhookDestination implements Destination {
             throws CallException {
         byte[] body = body(op, records);
         HttpRequest.Builder b =
-                HttpRequest.newBuilder(URI.create(config.url().trim()))
-                        .header("Content-Type", "application/json");
-        config.headers().forEach(b::header);
+                HttpRequest.newBuilder(URI.create(config.endpoint()))
+                        .header("Content-Type", "application/json")
+                        .header("X-Tideline-Delivery-Id", deliveryId(body));
+        config.headers().forEach((name, value) -> b.header(name, value.reveal()));
         if (config.token() != null) {
             b.header("Authorization", "Bearer " + config.token().reveal());
         }
         if (config.signingSecret() != null) {
             b.header(
                     config.signatureHeader(),
-                    "sha256=" + hmac(config.signingSecret().reveal(), body));
+                    signature(
+                            config.signingSecret().reveal(),
+                            clock.instant().getEpochSecond(),
+                            body));
         }
         HttpResponse<String> response =
                 HttpCalls.exchange(
@@ -117,6 +150,26 @@ public final class WebhookDestination implements Destination {
         List<RecordOutcome> outcomes = new ArrayList<>();
         records.forEach(r -> outcomes.add(RecordOutcome.ok(r.key(), r.key())));
         return outcomes;
+    }
+
+    /** {@code t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">} (Stripe's signature scheme). */
+    public static String signature(String secret, long unixSeconds, byte[] body) {
+        byte[] prefix = (unixSeconds + ".").getBytes(StandardCharsets.UTF_8);
+        byte[] signed = new byte[prefix.length + body.length];
+        System.arraycopy(prefix, 0, signed, 0, prefix.length);
+        System.arraycopy(body, 0, signed, prefix.length, body.length);
+        return "t=" + unixSeconds + ",v1=" + hmac(secret, signed);
+    }
+
+    /** The delivery's id: the same for every attempt of this batch in this run. */
+    private String deliveryId(byte[] body) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update((syncName + "/" + runId + "/").getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d.digest(body)).substring(0, 32);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String hmac(String secret, byte[] body) {

@@ -162,7 +162,7 @@ public final class SaasEmulator implements AutoCloseable {
                 case "--rate" -> {
                     String[] p = value.split("/");
                     requests = Integer.parseInt(p[0]);
-                    window = io.tideline.config.Durations.parse(p[1]);
+                    window = parseDuration(p[1]);
                     i++;
                 }
                 case "--faults" -> faultShare = Double.parseDouble(args[++i]);
@@ -258,6 +258,44 @@ public final class SaasEmulator implements AutoCloseable {
         return max;
     }
 
+    /**
+     * The most calls of one API that arrived within any window of {@code window}, among the calls
+     * that arrived at or after {@code fromMillis} (milliseconds since the emulator started).
+     */
+    public synchronized int maxCallsInAnyWindow(String api, Duration window, double fromMillis) {
+        List<Double> at =
+                calls.stream()
+                        .filter(c -> c.api().equals(api) && c.atMillis() >= fromMillis)
+                        .map(c -> c.atMillis())
+                        .sorted()
+                        .toList();
+        int max = 0;
+        int start = 0;
+        double w = window.toNanos() / 1e6;
+        for (int end = 0; end < at.size(); end++) {
+            while (at.get(end) - at.get(start) >= w) {
+                start++;
+            }
+            max = Math.max(max, end - start + 1);
+        }
+        return max;
+    }
+
+    /**
+     * How many times each record was written: per identifier (HubSpot id value or object id,
+     * Salesforce external id or Id, webhook key), the applied calls of {@code api} that carried it.
+     * A record delivered exactly once has 1.
+     */
+    public synchronized Map<String, Integer> writeCounts(String api) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (ReceivedCall c : calls) {
+            if (c.api().equals(api) && c.applied()) {
+                c.keys().forEach(k -> out.merge(k, 1, Integer::sum));
+            }
+        }
+        return out;
+    }
+
     /** Creates a HubSpot object directly, as if someone had made it in HubSpot's UI. */
     public synchronized String seedHubspotObject(String type, Map<String, Object> properties) {
         String id = String.valueOf(nextId.incrementAndGet());
@@ -282,6 +320,7 @@ public final class SaasEmulator implements AutoCloseable {
         hubspot.clear();
         salesforce.clear();
         webhook.clear();
+        webhookApi.clear();
         windows.clear();
     }
 
@@ -385,8 +424,12 @@ public final class SaasEmulator implements AutoCloseable {
             record(
                     new ReceivedCall(
                             api, r.operation(), at, answer.status(), fault, r.applied(), r.keys()));
+            double slowFrom = f.throttled() + f.serverError() + f.timeout();
             if (timeout) {
                 sleep(f.timeoutDelay());
+            } else if (draw >= slowFrom && draw < slowFrom + f.slow()) {
+                // a slow answer: applied, and answered late but within the client's timeout
+                sleep(f.slowDelay());
             } else {
                 sleep(f.latency());
             }
@@ -511,7 +554,8 @@ public final class SaasEmulator implements AutoCloseable {
                                 path,
                                 json,
                                 body,
-                                ex.getRequestHeaders().getFirst("X-Tideline-Signature"));
+                                ex.getRequestHeaders().getFirst("X-Tideline-Signature"),
+                                ex.getRequestHeaders().getFirst("X-Tideline-Delivery-Id"));
             };
         }
     }
@@ -668,5 +712,20 @@ public final class SaasEmulator implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    /** {@code 500ms}, {@code 10s}, {@code 1m}, {@code 1h}: the durations of {@code --rate}. */
+    static Duration parseDuration(String text) {
+        String t = text.trim();
+        if (t.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        long n = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            default -> throw new IllegalArgumentException("expected 500ms, 10s, 1m or 1h: " + text);
+        };
     }
 }

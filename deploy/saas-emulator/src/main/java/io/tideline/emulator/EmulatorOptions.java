@@ -19,7 +19,10 @@ import java.time.Duration;
  * @param hubspotMaxBatch inputs per HubSpot batch call (100)
  * @param salesforceMaxBatch records per sObject Collections call (200)
  * @param webhookMaxBatch records per webhook call
- * @param webhookSecret the HMAC-SHA256 key webhook bodies must be signed with; null accepts any
+ * @param webhookSecret the HMAC-SHA256 key webhook calls must be signed with, Stripe's way ({@code
+ *     X-Tideline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">}); a timestamp
+ *     more than 5 minutes away from the emulator's clock, or a signature already received (a
+ *     replay), is refused with 401; null accepts any
  * @param faults the faults injected, changeable while running with {@link SaasEmulator#setFaults}
  */
 public record EmulatorOptions(
@@ -137,6 +140,9 @@ public record EmulatorOptions(
      *     success:false})
      * @param timeoutDelay how long a timed-out call hangs
      * @param latency the delay before every answer
+     * @param slow share of calls that are applied and answered after {@code slowDelay} (a slow
+     *     answer, not a timeout)
+     * @param slowDelay how long a slow answer takes
      */
     public record Faults(
             double throttled,
@@ -144,10 +150,43 @@ public record EmulatorOptions(
             double timeout,
             double recordRejection,
             Duration timeoutDelay,
-            Duration latency) {
+            Duration latency,
+            double slow,
+            Duration slowDelay) {
 
         public static final Faults NONE =
                 new Faults(0, 0, 0, 0, Duration.ofSeconds(5), Duration.ZERO);
+
+        public Faults(
+                double throttled,
+                double serverError,
+                double timeout,
+                double recordRejection,
+                Duration timeoutDelay,
+                Duration latency) {
+            this(
+                    throttled,
+                    serverError,
+                    timeout,
+                    recordRejection,
+                    timeoutDelay,
+                    latency,
+                    0,
+                    Duration.ZERO);
+        }
+
+        /** The same, with {@code share} of the calls answered slowly after {@code delay}. */
+        public Faults withSlow(double share, Duration delay) {
+            return new Faults(
+                    throttled,
+                    serverError,
+                    timeout,
+                    recordRejection,
+                    timeoutDelay,
+                    latency,
+                    share,
+                    delay);
+        }
 
         /** Call faults only, split evenly between 429, 5xx and timeouts. */
         public static Faults calls(double share, Duration timeoutDelay) {
@@ -155,12 +194,20 @@ public record EmulatorOptions(
         }
 
         public Faults withRecordRejection(double share) {
-            return new Faults(throttled, serverError, timeout, share, timeoutDelay, latency);
+            return new Faults(
+                    throttled, serverError, timeout, share, timeoutDelay, latency, slow, slowDelay);
         }
 
         public Faults withLatency(Duration latency) {
             return new Faults(
-                    throttled, serverError, timeout, recordRejection, timeoutDelay, latency);
+                    throttled,
+                    serverError,
+                    timeout,
+                    recordRejection,
+                    timeoutDelay,
+                    latency,
+                    slow,
+                    slowDelay);
         }
     }
 }
