@@ -144,8 +144,8 @@ public final class LocalPlatform {
         System.exit(run(args, System.out));
     }
 
-    /** Runs the platform once and returns the process exit code. */
-    static int run(String[] args, PrintStream out) {
+    /** Runs the platform once and returns the process exit code (the {@code tideline demo}). */
+    public static int run(String[] args, PrintStream out) {
         Options options;
         try {
             options = Options.parse(args);
@@ -218,6 +218,9 @@ public final class LocalPlatform {
                                                     Duration.ofSeconds(2),
                                                     Duration.ZERO)));
             TidelineConfig live = withEmulator(parts.config(), emulator.baseUri());
+            // The written-back configuration, now with the emulator's real URL and the token file.
+            parts.writeEffectiveConfig(
+                    live, options.config().toAbsolutePath().normalize().getParent());
             Configuration flink = parts.flink().clientConfiguration();
             ObjectNode where = summary.section("where");
             where.put("flink_ui", parts.flink().restAddress().toString());
@@ -380,7 +383,7 @@ public final class LocalPlatform {
     }
 
     /** Every destination on loopback is served by the emulator. */
-    static TidelineConfig withEmulator(TidelineConfig config, URI emulator) {
+    public static TidelineConfig withEmulator(TidelineConfig config, URI emulator) {
         Map<String, DestinationConfig> destinations = new HashMap<>();
         config.destinations()
                 .forEach(
