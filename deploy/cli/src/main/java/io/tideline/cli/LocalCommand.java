@@ -16,7 +16,11 @@ import io.tideline.platform.LocalPlatform;
 import io.tideline.sql.SqlRunner;
 import io.tideline.sql.StreamingBuild;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -98,6 +102,7 @@ final class LocalCommand implements Runnable {
                     emulator = SaasEmulator.start(EmulatorOptions.defaults(token));
                     live = LocalPlatform.withEmulator(live, emulator.baseUri());
                 }
+                prepareSources(parts, live, report);
                 Path written =
                         parts.writeEffectiveConfig(
                                 live, file.toAbsolutePath().normalize().getParent());
@@ -204,6 +209,52 @@ final class LocalCommand implements Runnable {
             report.root().put("ingest_savepoint", ingestSavepoint);
             report.root().put("sql_savepoint", sqlSavepoint);
             return report.finish(Tideline.OK, "local: stopped cleanly");
+        }
+
+        /**
+         * The configured sources, empty, where this platform runs them: the events topic in the
+         * embedded broker, the customers table in the embedded PostgreSQL, the orders folder.
+         */
+        private static void prepareSources(LocalParts parts, TidelineConfig live, Report report)
+                throws Exception {
+            var s = live.sources();
+            if (s.events().enabled() && parts.kafka().isPresent()) {
+                try {
+                    parts.kafka().get().createTopic(s.events().topic(), 2);
+                } catch (IllegalStateException exists) {
+                    // Kept from an earlier run (the data folder persists).
+                }
+            }
+            if (s.customers().enabled() && parts.postgres().isPresent()) {
+                String table = s.customers().table();
+                try (Connection c =
+                                DriverManager.getConnection(
+                                        live.postgres().jdbcUrl(),
+                                        live.postgres().connectionProperties());
+                        Statement st = c.createStatement()) {
+                    if (table.contains(".")) {
+                        st.execute(
+                                "CREATE SCHEMA IF NOT EXISTS "
+                                        + table.substring(0, table.indexOf('.')));
+                    }
+                    st.execute(
+                            "CREATE TABLE IF NOT EXISTS "
+                                    + table
+                                    + " (id BIGINT PRIMARY KEY, email TEXT, name TEXT, country"
+                                    + " TEXT, plan TEXT, created_at TIMESTAMPTZ, updated_at"
+                                    + " TIMESTAMPTZ NOT NULL)");
+                }
+            }
+            if (s.orders().enabled() && !s.orders().folder().contains("://")) {
+                Files.createDirectories(Path.of(s.orders().folder()));
+            }
+            report.progress(
+                    "Sources ready (empty, for your data): topic "
+                            + s.events().topic()
+                            + ", table "
+                            + s.customers().table()
+                            + ", folder "
+                            + s.orders().folder());
         }
 
         private static String link(LocalParts parts, String job) {

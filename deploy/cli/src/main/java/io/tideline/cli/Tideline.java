@@ -83,11 +83,30 @@ public final class Tideline implements Runnable {
                         err.println("tideline: " + c.getMessage());
                         return c.exitCode();
                     }
-                    org.slf4j.LoggerFactory.getLogger(Tideline.class).error("Command failed", e);
-                    err.println("tideline: failed: " + e);
+                    // The stack trace goes to the log file only; the user gets the causes.
+                    org.slf4j.LoggerFactory.getLogger("tideline.failure")
+                            .error("Command failed", e);
+                    err.println("tideline: failed: " + causes(e));
+                    err.println("  (the stack trace is in .tideline/logs/tideline.log)");
                     return SOFTWARE;
                 });
         return cli.execute(args);
+    }
+
+    /** An exception's chain of messages, outermost first, without repeats. */
+    static String causes(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        String last = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m =
+                    t.getClass().getSimpleName()
+                            + (t.getMessage() == null ? "" : ": " + t.getMessage());
+            if (last == null || !last.contains(String.valueOf(t.getMessage()))) {
+                s.append(s.length() == 0 ? "" : "\n  caused by ").append(m);
+            }
+            last = m;
+        }
+        return s.toString();
     }
 
     /**
