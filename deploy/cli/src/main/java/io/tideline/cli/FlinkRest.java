@@ -55,6 +55,36 @@ final class FlinkRest {
                         + ": build it with ./mvnw -B package -DskipTests -pl pipelines -am");
     }
 
+    /**
+     * Refuses a configuration (when it is readable here) that itself targets a cluster, such as the
+     * one {@code tideline local up} writes: inside the cluster its job would submit to that target
+     * instead of running where it was submitted.
+     */
+    static void requireClusterConfig(Path config) {
+        if (!Files.isRegularFile(config)) {
+            return;
+        }
+        try {
+            String target =
+                    Configs.load(config).flink().settings().getOrDefault("execution.target", "");
+            if (!target.isEmpty()) {
+                throw new CliException(
+                        Tideline.USAGE,
+                        config
+                                + " sets flink.settings.execution.target ("
+                                + target
+                                + "): give --flink the configuration of the cluster, without it"
+                                + " (the one `tideline local up` writes is for running without"
+                                + " --flink)");
+            }
+        } catch (CliException e) {
+            if (e.exitCode() == Tideline.CONFIG) {
+                return; // The cluster reads its own file; it may not load here (secrets).
+            }
+            throw e;
+        }
+    }
+
     /** Uploads {@code jar} and runs {@code entryClass} with {@code args}; returns the job id. */
     String submit(Path jar, String entryClass, List<String> args) throws Exception {
         String boundary = "tideline-" + UUID.randomUUID();
@@ -124,6 +154,26 @@ final class FlinkRest {
         return base + "#/job/running/" + job + "/overview";
     }
 
+    /** The innermost "Caused by" of a REST error's stack trace, or the body as it is. */
+    static String firstCause(String body) {
+        String text = body;
+        try {
+            JsonNode errors = Report.JSON.readTree(body).path("errors");
+            if (errors.size() > 0) {
+                text = errors.get(0).asText();
+            }
+        } catch (Exception notJson) {
+            return body;
+        }
+        String cause = text.lines().findFirst().orElse(text);
+        for (String line : text.split("\n")) {
+            if (line.startsWith("Caused by: ")) {
+                cause = line.substring("Caused by: ".length());
+            }
+        }
+        return cause;
+    }
+
     private JsonNode send(HttpRequest.Builder request, String what) throws Exception {
         HttpResponse<String> response;
         try {
@@ -143,7 +193,7 @@ final class FlinkRest {
                             + ": HTTP "
                             + response.statusCode()
                             + ": "
-                            + response.body());
+                            + firstCause(response.body()));
         }
         return Report.JSON.readTree(response.body());
     }

@@ -184,6 +184,7 @@ final class IngestCommand implements Callable<Integer> {
             throw new CliException(
                     Tideline.USAGE, "--flink needs --config: the file's path on the JobManager");
         }
+        FlinkRest.requireClusterConfig(common.config);
         FlinkRest rest = new FlinkRest(flink);
         List<String> args =
                 new ArrayList<>(

@@ -93,7 +93,7 @@ final class LocalCommand implements Runnable {
             StopSignal stop = StopSignal.install();
             report.progress(
                     "Starting the embedded parts (data in " + cfg.local().dataDir() + ") ...");
-            LocalParts parts = LocalParts.start(cfg, 8);
+            LocalParts parts = LocalParts.start(jarFriendly(cfg), 8);
             SaasEmulator emulator = null;
             try {
                 TidelineConfig live = parts.config();
@@ -259,6 +259,25 @@ final class LocalCommand implements Runnable {
 
         private static String link(LocalParts parts, String job) {
             return parts.flink().restAddress() + "/#/job/running/" + job + "/overview";
+        }
+
+        /**
+         * The platform's Flink already has every connector on its class path; a job jar submitted
+         * to it ({@code --flink URL}) carries them too. Parent-first loading makes both the same
+         * classes, as on a cluster whose lib/ holds Flink alone.
+         */
+        private static TidelineConfig jarFriendly(TidelineConfig config) {
+            var f = config.flink();
+            Map<String, String> settings = new LinkedHashMap<>(f.settings());
+            settings.putIfAbsent("classloader.resolve-order", "parent-first");
+            return config.withFlink(
+                    new io.tideline.config.FlinkConfig(
+                            f.parallelism(),
+                            f.checkpointInterval(),
+                            f.checkpointDir(),
+                            f.webUi(),
+                            f.restPort(),
+                            settings));
         }
 
         /** The token of the first destination on loopback, which the emulator then serves. */

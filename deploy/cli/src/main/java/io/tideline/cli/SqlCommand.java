@@ -319,6 +319,7 @@ final class SqlCommand implements Runnable {
             throw new CliException(
                     Tideline.USAGE, "--flink needs --config: the file's path on the JobManager");
         }
+        FlinkRest.requireClusterConfig(shared.common.config);
         FlinkRest rest = new FlinkRest(shared.flink);
         List<String> all = new ArrayList<>(List.of("--config", shared.common.config.toString()));
         all.addAll(args);

@@ -258,6 +258,63 @@ class TidelineCommandIT {
         assertThat(j.path("ingestion").has("orders")).isFalse();
         // It ran on the platform's own Flink, whose UI shows it.
         assertThat(j.path("flink_ui").asText()).isEqualTo(flinkUi(log));
+
+        // --flink URL: the job jar through the REST API, as `flink run` would. The written-back
+        // configuration targets the platform itself, so the cluster gets one without that.
+        Run refused =
+                run(
+                        "ingest",
+                        "--mode",
+                        "streaming",
+                        "--flink",
+                        flinkUi(log),
+                        "--config",
+                        written.toString());
+        assertThat(refused.exitCode()).isEqualTo(64);
+        assertThat(refused.stderr()).contains("execution.target");
+        Path cluster = dir.resolve("cluster.yaml");
+        Files.writeString(
+                cluster,
+                Files.readString(written)
+                        .lines()
+                        .filter(
+                                l ->
+                                        !l.matches(
+                                                "\\s+(execution\\.target|execution\\.attached|rest\\.address|rest\\.port):.*"))
+                        .collect(java.util.stream.Collectors.joining("\n")));
+        Run submitted =
+                run(
+                        "ingest",
+                        "--mode",
+                        "streaming",
+                        "--flink",
+                        flinkUi(log),
+                        "--config",
+                        cluster.toString(),
+                        "--json");
+        assertThat(submitted.exitCode()).as(submitted.stderr()).isZero();
+        String job = JSON.readTree(submitted.stdout()).path("job_id").asText();
+        assertThat(job).matches("[0-9a-f]{32}");
+        assertThat(submitted.stderr()).contains("/#/job/running/" + job);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        Await.until(
+                "the submitted job runs",
+                Duration.ofMinutes(1),
+                () ->
+                        http.send(
+                                        java.net.http.HttpRequest.newBuilder(
+                                                        java.net.URI.create(
+                                                                flinkUi(log) + "/jobs/" + job))
+                                                .build(),
+                                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                                .body()
+                                .contains("\"state\":\"RUNNING\""));
+        http.send(
+                java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(flinkUi(log) + "/jobs/" + job + "?mode=cancel"))
+                        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
