@@ -562,7 +562,7 @@ public final class LocalPlatform {
                                         c.path("detail").asText()));
         t.heading("Where to look");
         root.path("where").fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().asText()));
-        t.row("SQL client", "run with --serve, then: java @<data-dir>/sql-client.args");
+        t.row("SQL client", "run with --serve, then: ./tideline sql client");
         t.print();
     }
 
@@ -572,7 +572,12 @@ public final class LocalPlatform {
         out.println();
         out.println("Serving. Flink web UI: " + parts.flink().restAddress());
         out.println("Query the tables from another terminal with the Flink SQL client:");
-        out.println("  " + sqlClientCommand(args));
+        out.println("  ./tideline sql client");
+        out.println("(or, without the tideline command: " + sqlClientCommand(args) + ")");
+        out.println(
+                "Every tideline command (ingest, sql, sync, maintain) uses "
+                        + parts.effectiveConfigFile()
+                        + " when given no --config.");
         out.println("Press Ctrl-C to stop; every part shuts down and nothing is left running.");
         out.flush();
         new CountDownLatch(1).await();
