@@ -4,6 +4,9 @@
 package io.tideline.local;
 
 import io.tideline.config.ConfigLoader;
+import io.tideline.config.FlinkConfig;
+import io.tideline.config.KafkaConfig;
+import io.tideline.config.PostgresConfig;
 import io.tideline.config.TidelineConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,16 +85,102 @@ public final class LocalParts implements AutoCloseable {
             config = config.withFlink(config.flink().withRestPort(flink.restAddress().getPort()));
         }
         effectiveConfigFile = dataDir.resolve("tideline-local.yaml");
+        writeEffectiveConfig(config, null);
+    }
+
+    /**
+     * Writes {@code effective} (this platform's configuration, with whatever the caller started
+     * besides, such as the SaaS emulator's URL) to {@code <data-dir>/tideline-local.yaml}, as a
+     * configuration every other command can use as it is:
+     *
+     * <ul>
+     *   <li>the Kafka broker and PostgreSQL server started here are no longer {@code embedded}:
+     *       they are external parts at the written addresses;
+     *   <li>Flink jobs are submitted to this MiniCluster ({@code execution.target: remote} and its
+     *       REST address in {@code flink.settings}), so they show in its web UI;
+     *   <li>relative {@code ${file:...}} secret references are made absolute from {@code
+     *       secretBaseDir} (the folder of the file {@code effective} was loaded from), so that they
+     *       still resolve from the data folder. Secrets stay references, never values.
+     * </ul>
+     *
+     * @param secretBaseDir null to leave relative references as they are
+     * @return the file written
+     */
+    public Path writeEffectiveConfig(TidelineConfig effective, Path secretBaseDir) {
+        TidelineConfig c = effective;
+        if (kafka != null) {
+            KafkaConfig k = c.kafka();
+            c =
+                    c.withKafka(
+                            new KafkaConfig(
+                                    false,
+                                    k.bootstrapServers(),
+                                    k.properties(),
+                                    k.secretProperties()));
+        }
+        if (postgres != null) {
+            PostgresConfig p = c.postgres();
+            c =
+                    c.withPostgres(
+                            new PostgresConfig(
+                                    false,
+                                    p.host(),
+                                    p.port(),
+                                    p.database(),
+                                    p.user(),
+                                    p.password()));
+        }
+        if (flink != null) {
+            FlinkConfig f = c.flink();
+            Map<String, String> settings = new TreeMap<>(f.settings());
+            settings.put("execution.target", "remote");
+            settings.put("execution.attached", "true");
+            settings.put("rest.address", flink.restAddress().getHost());
+            settings.put("rest.port", String.valueOf(flink.restAddress().getPort()));
+            c =
+                    c.withFlink(
+                            new FlinkConfig(
+                                    f.parallelism(),
+                                    f.checkpointInterval(),
+                                    f.checkpointDir(),
+                                    f.webUi(),
+                                    flink.restAddress().getPort(),
+                                    settings));
+        }
+        String yaml = ConfigLoader.toYaml(c);
+        if (secretBaseDir != null) {
+            yaml = absoluteFileReferences(yaml, secretBaseDir);
+        }
         try {
-            Files.createDirectories(dataDir);
+            Files.createDirectories(effectiveConfigFile.getParent());
             Files.writeString(
                     effectiveConfigFile,
-                    "# Written by the local platform: the configuration of the running parts.\n"
-                            + ConfigLoader.toYaml(config),
+                    "# Written by the local platform: the configuration of the running parts."
+                            + "\n# Every tideline command uses it when given no --config.\n"
+                            + yaml,
                     StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + effectiveConfigFile, e);
         }
+        return effectiveConfigFile;
+    }
+
+    private static final Pattern FILE_REFERENCE = Pattern.compile("\\$\\{file:([^}]+)}");
+
+    /** {@code ${file:emulator.token}} becomes {@code ${file:/abs/dir/emulator.token}}. */
+    static String absoluteFileReferences(String yaml, Path baseDir) {
+        Matcher m = FILE_REFERENCE.matcher(yaml);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1).trim();
+            String path =
+                    Path.of(name).isAbsolute()
+                            ? name
+                            : baseDir.toAbsolutePath().resolve(name).normalize().toString();
+            m.appendReplacement(out, Matcher.quoteReplacement("${file:" + path + "}"));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     /** The configuration pointing at the running parts. */

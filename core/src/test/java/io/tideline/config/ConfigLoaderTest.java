@@ -205,6 +205,118 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theReadmesTwoProblemExamplePrintsBothProblems() {
+        ConfigException e =
+                failure(
+                        """
+                        kafka:
+                          bootstrap-servers: [broker-1:9092]
+                        postgres:
+                          host: db.internal
+                          database: tideline
+                          user: tideline
+                          port: fivefourthreetwo
+                        catalog:
+                          type: jdbc
+                        """);
+        assertThat(e.problems())
+                .extracting(ConfigException.Problem::toString)
+                .containsExactly(
+                        "postgres.port: expected a whole number, got 'fivefourthreetwo' (line 7,"
+                                + " column 9)",
+                        "catalog.warehouse: required for catalog type 'jdbc': expected a folder or"
+                                + " URI such as file:///data/warehouse or s3://bucket/warehouse");
+        assertThat(e.getMessage()).contains("(2 problems)");
+    }
+
+    @Test
+    void everyTypeErrorAndUnknownKeyIsReportedInOneLoad() {
+        ConfigException e =
+                failure(
+                        VALID.replace("port: 5432", "port: fivefourthreetwo")
+                                        .replace("parallelism: 4", "parallelism: many")
+                                        .replace(
+                                                "checkpoint-interval: 30s",
+                                                "checkpoint-interval: soon")
+                                        .replace(
+                                                "  user: tideline\n",
+                                                "  user: tideline\n  usr: x\n")
+                                + "sources:\n  events:\n    enabled: maybe\n");
+        assertThat(e.problems())
+                .extracting(ConfigException.Problem::path)
+                .containsExactlyInAnyOrder(
+                        "postgres.port",
+                        "postgres.usr",
+                        "flink.parallelism",
+                        "flink.checkpoint-interval",
+                        "sources.events.enabled");
+        assertThat(e.getMessage()).contains("(5 problems)");
+    }
+
+    @Test
+    void anUnknownKeyIsReportedOnItsOwnLine() {
+        ConfigException e =
+                failure(
+                        VALID.replace(
+                                "  checkpoint-interval: 30s\n", "  checkpoint-intervall: 30s\n"));
+        // VALID's line 16 is flink.checkpoint-interval.
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(
+                        p -> {
+                            assertThat(p.path()).isEqualTo("flink.checkpoint-intervall");
+                            assertThat(p.message()).contains("(line 16, column 3)");
+                        });
+        ConfigException nested =
+                failure(
+                        VALID.replace(
+                                "    security.protocol: SASL_SSL\n",
+                                "    security.protocol: SASL_SSL\n  propertys: {}\n"));
+        assertThat(nested.problems())
+                .singleElement()
+                .satisfies(
+                        p ->
+                                assertThat(p.message())
+                                        .contains("unknown key 'propertys'", "(line 5, column 3)"));
+    }
+
+    @Test
+    void aDuplicateKeyIsRefusedWithBothLines() {
+        ConfigException e =
+                failure(
+                        VALID.replace(
+                                "  parallelism: 4\n", "  parallelism: 4\n  parallelism: 8\n"));
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(
+                        p -> {
+                            assertThat(p.path()).isEqualTo("flink.parallelism");
+                            assertThat(p.message())
+                                    .contains("duplicate key 'parallelism'", "line 16", "line 15");
+                        });
+        ConfigException sections = failure(VALID + "kafka:\n  embedded: true\n");
+        assertThat(sections.problems())
+                .extracting(ConfigException.Problem::path)
+                .containsExactly("kafka");
+    }
+
+    @Test
+    void aFloatIsRefusedForAWholeNumber() {
+        ConfigException e = failure(VALID.replace("parallelism: 4", "parallelism: 2.7"));
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(
+                        p -> {
+                            assertThat(p.path()).isEqualTo("flink.parallelism");
+                            assertThat(p.message())
+                                    .contains(
+                                            "expected a whole number",
+                                            "'2.7'",
+                                            "line 15, column 16");
+                        });
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         ConfigException e =
                 failure(

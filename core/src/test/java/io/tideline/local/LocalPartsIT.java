@@ -81,6 +81,13 @@ class LocalPartsIT {
             assertThat(reread.kafka().bootstrapServers())
                     .isEqualTo(live.kafka().bootstrapServers());
             assertThat(reread.postgres().port()).isEqualTo(live.postgres().port());
+            // ... as external parts every other command can use, with jobs going to this Flink.
+            assertThat(reread.kafka().embedded()).isFalse();
+            assertThat(reread.postgres().embedded()).isFalse();
+            assertThat(reread.flink().settings())
+                    .containsEntry("execution.target", "remote")
+                    .containsEntry("rest.address", restAddress.getHost())
+                    .containsEntry("rest.port", String.valueOf(restAddress.getPort()));
 
             // Kafka: a record produced is consumed back.
             Properties p = live.kafka().clientProperties();

@@ -152,8 +152,8 @@ public final class LocalPlatform {
         System.exit(run(args, System.out));
     }
 
-    /** Runs the platform once and returns the process exit code. */
-    static int run(String[] args, PrintStream out) {
+    /** Runs the platform once and returns the process exit code (the {@code tideline demo}). */
+    public static int run(String[] args, PrintStream out) {
         Options options;
         try {
             options = Options.parse(args);
@@ -231,6 +231,9 @@ public final class LocalPlatform {
                                                     Duration.ofSeconds(2),
                                                     Duration.ZERO)));
             TidelineConfig live = withEmulator(parts.config(), emulator.baseUri());
+            // The written-back configuration, now with the emulator's real URL and the token file.
+            parts.writeEffectiveConfig(
+                    live, options.config().toAbsolutePath().normalize().getParent());
             Configuration flink = parts.flink().clientConfiguration();
             ObjectNode where = summary.section("where");
             where.put("flink_ui", parts.flink().restAddress().toString());
@@ -401,7 +404,7 @@ public final class LocalPlatform {
     }
 
     /** Every destination on loopback is served by the emulator. */
-    static TidelineConfig withEmulator(TidelineConfig config, URI emulator) {
+    public static TidelineConfig withEmulator(TidelineConfig config, URI emulator) {
         Map<String, DestinationConfig> destinations = new HashMap<>();
         config.destinations()
                 .forEach(
@@ -580,7 +583,7 @@ public final class LocalPlatform {
                                         c.path("detail").asText()));
         t.heading("Where to look");
         root.path("where").fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().asText()));
-        t.row("SQL client", "run with --serve, then: java @<data-dir>/sql-client.args");
+        t.row("SQL client", "run with --serve, then: ./tideline sql client");
         t.print();
     }
 
@@ -590,7 +593,12 @@ public final class LocalPlatform {
         out.println();
         out.println("Serving. Flink web UI: " + parts.flink().restAddress());
         out.println("Query the tables from another terminal with the Flink SQL client:");
-        out.println("  " + sqlClientCommand(args));
+        out.println("  ./tideline sql client");
+        out.println("(or, without the tideline command: " + sqlClientCommand(args) + ")");
+        out.println(
+                "Every tideline command (ingest, sql, sync, maintain) uses "
+                        + parts.effectiveConfigFile()
+                        + " when given no --config.");
         out.println("Press Ctrl-C to stop; every part shuts down and nothing is left running.");
         out.flush();
         new CountDownLatch(1).await();
