@@ -259,18 +259,4 @@ public record TidelineConfig(
                 syncs,
                 maintenance);
     }
-
-    public TidelineConfig withSources(SourcesConfig sources) {
-        return new TidelineConfig(
-                local,
-                kafka,
-                postgres,
-                catalog,
-                flink,
-                sources,
-                sql,
-                destinations,
-                syncs,
-                maintenance);
-    }
 }

@@ -129,10 +129,17 @@ public final class SqlRunner {
      * How late an event may arrive and still count: the sources' {@code allowed-lateness}. The
      * STREAMING sources' watermark trails the newest event time by this much, so that an event
      * ingestion accepted (not routed to {@code raw.late_events}) also reaches the windowed marts,
-     * as a BATCH rebuild counts it. The one place the SQL layer reads the ingestion configuration.
+     * as a BATCH rebuild counts it: the largest lateness any enabled source with an event time
+     * allows ({@code sources.<name>.allowed-lateness}, or {@code ingestion.allowed-lateness}). The
+     * one place the SQL layer reads the ingestion configuration.
      */
     static Duration allowedLateness(TidelineConfig config) {
-        return config.sources().allowedLateness();
+        Duration fallback = config.ingestion().allowedLateness();
+        return config.enabledSources().values().stream()
+                .filter(s -> s.eventTime() != null)
+                .map(s -> s.allowedLatenessOr(fallback))
+                .max(Duration::compareTo)
+                .orElse(fallback);
     }
 
     /** The models, in dependency order. */

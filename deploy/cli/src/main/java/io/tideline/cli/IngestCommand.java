@@ -4,10 +4,7 @@
 package io.tideline.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tideline.config.CustomersSourceConfig;
-import io.tideline.config.EventsSourceConfig;
-import io.tideline.config.OrdersSourceConfig;
-import io.tideline.config.SourcesConfig;
+import io.tideline.config.SourceConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.ingest.IngestJob;
 import io.tideline.ingest.IngestSummary;
@@ -61,7 +58,9 @@ final class IngestCommand implements Callable<Integer> {
             names = "--sources",
             split = ",",
             paramLabel = "NAME",
-            description = "Only these sources (events, orders, customers); default: all enabled.")
+            description =
+                    "Only these sources (names of the configuration's sources); default: all"
+                            + " enabled.")
     List<String> sources;
 
     @Option(
@@ -107,10 +106,22 @@ final class IngestCommand implements Callable<Integer> {
             return submit(report);
         }
         Path file = Tideline.defaultConfig(common.config);
-        TidelineConfig config = select(Configs.load(file));
+        TidelineConfig config = Configs.load(file);
         report.root().put("configuration", file.toAbsolutePath().toString());
-        SourcesConfig s = config.sources();
-        Configs.requireRunning(config, file, s.events().enabled(), s.customers().enabled());
+        IngestJob job = new IngestJob(config, new org.apache.flink.configuration.Configuration());
+        if (sources != null) {
+            try {
+                job.onlySources(sources);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(Tideline.USAGE, e.getMessage());
+            }
+        }
+        List<String> names = job.sourceNames();
+        Configs.requireRunning(
+                config,
+                file,
+                uses(config, names, SourceConfig.Kind.KAFKA),
+                uses(config, names, SourceConfig.Kind.JDBC));
         report.progress("Configuration " + file);
         try (FlinkTarget target = FlinkTarget.of(config, 8)) {
             report.progress(
@@ -120,7 +131,10 @@ final class IngestCommand implements Callable<Integer> {
             if (fromSavepoint != null) {
                 target.client().setString("execution.state-recovery.path", fromSavepoint);
             }
-            IngestJob job = new IngestJob(config, target.client());
+            job = new IngestJob(config, target.client());
+            if (sources != null) {
+                job.onlySources(sources);
+            }
             if (mode == Mode.batch) {
                 report.progress("Ingestion, BATCH: every source to its end ...");
                 IngestSummary summary = job.runBatch();
@@ -209,42 +223,9 @@ final class IngestCommand implements Callable<Integer> {
                 "ingest: job " + job + " " + state);
     }
 
-    /** The configuration with only the sources of --sources enabled. */
-    private TidelineConfig select(TidelineConfig config) {
-        if (sources == null) {
-            return config;
-        }
-        for (String name : sources) {
-            if (!IngestJob.SOURCES.contains(name)) {
-                throw new CliException(
-                        Tideline.USAGE,
-                        "unknown source '" + name + "': expected one of " + IngestJob.SOURCES);
-            }
-        }
-        SourcesConfig s = config.sources();
-        EventsSourceConfig e = s.events();
-        OrdersSourceConfig o = s.orders();
-        CustomersSourceConfig c = s.customers();
-        s =
-                s.withEvents(
-                                new EventsSourceConfig(
-                                        e.enabled() && sources.contains(IngestJob.EVENTS),
-                                        e.topic(),
-                                        e.groupId(),
-                                        e.startingOffsets()))
-                        .withOrders(
-                                new OrdersSourceConfig(
-                                        o.enabled() && sources.contains(IngestJob.ORDERS),
-                                        o.folder(),
-                                        o.formats(),
-                                        o.monitorInterval()))
-                        .withCustomers(
-                                new CustomersSourceConfig(
-                                        c.enabled() && sources.contains(IngestJob.CUSTOMERS),
-                                        c.table(),
-                                        c.pollInterval(),
-                                        c.batchSize()));
-        return config.withSources(s);
+    /** Whether any of the sources {@code names} is of {@code kind}. */
+    private static boolean uses(TidelineConfig config, List<String> names, SourceConfig.Kind kind) {
+        return names.stream().anyMatch(n -> config.sources().get(n).kind() == kind);
     }
 
     private static void counts(Report report, IngestSummary summary) {

@@ -4,8 +4,10 @@
 package io.tideline.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tideline.config.ColumnType;
 import io.tideline.config.DestinationConfig;
 import io.tideline.config.Durations;
+import io.tideline.config.SourceConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.emulator.EmulatorOptions;
 import io.tideline.emulator.SaasEmulator;
@@ -22,7 +24,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -114,9 +118,7 @@ final class LocalCommand implements Runnable {
                 if (emulator != null) {
                     where.put("saas_emulator", emulator.baseUri().toString());
                 }
-                where.put("events_topic", live.sources().events().topic());
-                where.put("orders_folder", live.sources().orders().folder());
-                where.put("customers_table", live.sources().customers().table());
+                live.enabledSources().forEach((n, src) -> where.put("source " + n, origin(src)));
                 where.put("configuration", written.toString());
                 ObjectNode w = report.root().putObject("where");
                 where.forEach(w::put);
@@ -215,46 +217,102 @@ final class LocalCommand implements Runnable {
          * The configured sources, empty, where this platform runs them: the events topic in the
          * embedded broker, the customers table in the embedded PostgreSQL, the orders folder.
          */
+        /** Where a source reads: its topic(s), folder or table. */
+        private static String origin(SourceConfig src) {
+            return switch (src.kind()) {
+                case KAFKA ->
+                        "kafka "
+                                + (src.topic() != null
+                                        ? src.topic()
+                                        : src.topicPattern() != null
+                                                ? src.topicPattern()
+                                                : String.join(",", src.topics()));
+                case FILES -> "folder " + src.folder();
+                case JDBC ->
+                        "postgres " + (src.sourceTable() != null ? src.sourceTable() : "(query)");
+            };
+        }
+
+        /**
+         * Makes every enabled source ready and empty, for the user's own data: a Kafka topic is
+         * created, a drop folder made, and a PostgreSQL table created from the source's declared
+         * columns and key when it does not exist yet.
+         */
         private static void prepareSources(LocalParts parts, TidelineConfig live, Report report)
                 throws Exception {
-            var s = live.sources();
-            if (s.events().enabled() && parts.kafka().isPresent()) {
-                try {
-                    parts.kafka().get().createTopic(s.events().topic(), 2);
-                } catch (IllegalStateException exists) {
-                    // Kept from an earlier run (the data folder persists).
-                }
-            }
-            if (s.customers().enabled() && parts.postgres().isPresent()) {
-                String table = s.customers().table();
-                try (Connection c =
-                                DriverManager.getConnection(
-                                        live.postgres().jdbcUrl(),
-                                        live.postgres().connectionProperties());
-                        Statement st = c.createStatement()) {
-                    if (table.contains(".")) {
-                        st.execute(
-                                "CREATE SCHEMA IF NOT EXISTS "
-                                        + table.substring(0, table.indexOf('.')));
+            for (Map.Entry<String, SourceConfig> e : live.enabledSources().entrySet()) {
+                SourceConfig src = e.getValue();
+                switch (src.kind()) {
+                    case KAFKA -> {
+                        if (parts.kafka().isPresent()) {
+                            List<String> topics =
+                                    src.topic() != null ? List.of(src.topic()) : src.topics();
+                            for (String topic : topics) {
+                                try {
+                                    parts.kafka().get().createTopic(topic, 2);
+                                } catch (IllegalStateException exists) {
+                                    // Kept from an earlier run (the data folder persists).
+                                }
+                            }
+                        }
                     }
-                    st.execute(
-                            "CREATE TABLE IF NOT EXISTS "
-                                    + table
-                                    + " (id BIGINT PRIMARY KEY, email TEXT, name TEXT, country"
-                                    + " TEXT, plan TEXT, created_at TIMESTAMPTZ, updated_at"
-                                    + " TIMESTAMPTZ NOT NULL)");
+                    case FILES -> {
+                        if (!src.folder().contains("://")) {
+                            Files.createDirectories(Path.of(src.folder()));
+                        }
+                    }
+                    case JDBC -> {
+                        if (parts.postgres().isPresent() && src.sourceTable() != null) {
+                            createTable(live, src);
+                        }
+                    }
                 }
+                report.progress("Source " + e.getKey() + " ready: " + origin(src));
             }
-            if (s.orders().enabled() && !s.orders().folder().contains("://")) {
-                Files.createDirectories(Path.of(s.orders().folder()));
+        }
+
+        private static void createTable(TidelineConfig live, SourceConfig src) throws Exception {
+            String table = src.sourceTable();
+            List<String> columns = new ArrayList<>();
+            src.columnsInOrder()
+                    .forEach(
+                            (name, c) ->
+                                    columns.add(
+                                            c.fromOr(name) + " " + postgresType(c.columnType())));
+            if (!src.key().isEmpty()) {
+                columns.add("PRIMARY KEY (" + String.join(", ", src.key()) + ")");
             }
-            report.progress(
-                    "Sources ready (empty, for your data): topic "
-                            + s.events().topic()
-                            + ", table "
-                            + s.customers().table()
-                            + ", folder "
-                            + s.orders().folder());
+            try (Connection c =
+                            DriverManager.getConnection(
+                                    live.postgres().jdbcUrl(),
+                                    live.postgres().connectionProperties());
+                    Statement st = c.createStatement()) {
+                if (table.contains(".")) {
+                    st.execute(
+                            "CREATE SCHEMA IF NOT EXISTS "
+                                    + table.substring(0, table.indexOf('.')));
+                }
+                st.execute(
+                        "CREATE TABLE IF NOT EXISTS "
+                                + table
+                                + " ("
+                                + String.join(", ", columns)
+                                + ")");
+            }
+        }
+
+        private static String postgresType(ColumnType type) {
+            return switch (type.kind()) {
+                case STRING -> "TEXT";
+                case BOOLEAN -> "BOOLEAN";
+                case INT -> "INTEGER";
+                case BIGINT -> "BIGINT";
+                case DOUBLE -> "DOUBLE PRECISION";
+                case DECIMAL -> "NUMERIC(" + type.precision() + "," + type.scale() + ")";
+                case DATE -> "DATE";
+                case TIMESTAMP -> "TIMESTAMPTZ";
+                case JSON -> "JSONB";
+            };
         }
 
         private static String link(LocalParts parts, String job) {
@@ -283,7 +341,7 @@ final class LocalCommand implements Runnable {
         /** The token of the first destination on loopback, which the emulator then serves. */
         private static String emulatorToken(TidelineConfig config) {
             for (DestinationConfig d : config.destinations().values()) {
-                URI url = URI.create(d.url());
+                URI url = URI.create(d.url().reveal());
                 boolean loopback =
                         "127.0.0.1".equals(url.getHost()) || "localhost".equals(url.getHost());
                 if (loopback && d.token() != null) {

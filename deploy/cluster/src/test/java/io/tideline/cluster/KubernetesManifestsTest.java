@@ -467,9 +467,11 @@ class KubernetesManifestsTest {
         assertThat(config.kafka().embedded()).isFalse();
         assertThat(config.postgres().embedded()).isFalse();
         assertThat(config.sql().dirPath()).isEqualTo(Path.of("/opt/tideline/sql"));
-        assertThat(config.sources().events().enabled()).isTrue();
-        assertThat(config.sources().orders().folder()).startsWith("/mnt/drops/");
-        assertThat(config.sources().customers().table()).isNotEmpty();
+        assertThat(config.enabledSources()).isNotEmpty();
+        // Every files source reads the mounted drops volume.
+        config.enabledSources().values().stream()
+                .filter(s -> s.kind() == io.tideline.config.SourceConfig.Kind.FILES)
+                .forEach(s -> assertThat(s.folder()).startsWith("/mnt/drops/"));
         // The scheduler has something to schedule, and every sync a workload names exists, with its
         // destination.
         assertThat(config.syncs()).isNotEmpty();
@@ -491,8 +493,9 @@ class KubernetesManifestsTest {
                             int sources = args.indexOf("--sources");
                             if (sources >= 0) {
                                 for (String source : args.get(sources + 1).split(",")) {
-                                    assertThat(io.tideline.ingest.IngestJob.SOURCES)
-                                            .contains(source);
+                                    assertThat(config.enabledSources())
+                                            .as(name)
+                                            .containsKey(source);
                                 }
                             }
                         });
