@@ -210,6 +210,19 @@ class StreamingSqlIT {
                                     "15.00",
                                     "USD",
                                     "o5")));
+            // Read before the next event: files committed together may be read by parallel
+            // readers in any order (events_7d counts it: it is before the as-of instant).
+            Conditions.eventually(
+                    WAIT,
+                    "the late order is read",
+                    () ->
+                            assertThat(
+                                            SqlLayerIT.byKey(
+                                                            raw.rows(SqlLayerIT.CUSTOMER_360),
+                                                            r -> r.getField("customer_id"))
+                                                    .get(2L)
+                                                    .getField("events_7d"))
+                                    .isEqualTo(4L));
             // A later event moves the watermark past the end of 03-30 (plus the lateness).
             raw.append(
                     RawTables.EVENTS,
