@@ -241,7 +241,8 @@ class ConfigLoaderTest {
                                         .replace(
                                                 "  user: tideline\n",
                                                 "  user: tideline\n  usr: x\n")
-                                + "sources:\n  events:\n    enabled: maybe\n");
+                                + "sources:\n  events:\n    kind: kafka\n    topic: t\n"
+                                + "    enabled: maybe\n    columns: {id: {type: string}}\n");
         assertThat(e.problems())
                 .extracting(ConfigException.Problem::path)
                 .containsExactlyInAnyOrder(
