@@ -195,13 +195,17 @@ class TidelineCommandIT {
                   parallelism: 1
                   checkpoint-interval: 1s
                 sources:
-                  events:
+                  clicks:
+                    kind: kafka
                     topic: my-clicks
                     starting-offsets: earliest
-                  orders:
-                    enabled: false
-                  customers:
-                    enabled: false
+                    key: [event_id]
+                    event-time: event_time
+                    columns:
+                      event_id:    {type: string, required: true}
+                      event_type:  {type: string}
+                      customer_id: {type: string}
+                      event_time:  {type: timestamp, from: occurred_at, required: true}
                 sql:
                   dir: %s
                 """
@@ -253,8 +257,8 @@ class TidelineCommandIT {
         Run ingest = run("ingest", "--mode", "batch", "--config", written.toString(), "--json");
         assertThat(ingest.exitCode()).as(ingest.stderr()).isZero();
         JsonNode j = JSON.readTree(ingest.stdout());
-        assertThat(j.path("ingestion").path("events").path("read").asLong()).isEqualTo(EVENTS);
-        assertThat(j.path("ingestion").path("events").path("accepted").asLong()).isEqualTo(EVENTS);
+        assertThat(j.path("ingestion").path("clicks").path("read").asLong()).isEqualTo(EVENTS);
+        assertThat(j.path("ingestion").path("clicks").path("accepted").asLong()).isEqualTo(EVENTS);
         assertThat(j.path("ingestion").has("orders")).isFalse();
         // It ran on the platform's own Flink, whose UI shows it.
         assertThat(j.path("flink_ui").asText()).isEqualTo(flinkUi(log));
@@ -340,7 +344,7 @@ class TidelineCommandIT {
                 Duration.ofMinutes(2),
                 () -> {
                     assertThat(streaming.isAlive()).as(Files.readString(out)).isTrue();
-                    return Files.readString(out).contains("events read " + EVENTS);
+                    return Files.readString(out).contains("clicks read " + EVENTS);
                 });
         long stop = System.nanoTime();
         streaming.destroy(); // SIGTERM
@@ -350,7 +354,7 @@ class TidelineCommandIT {
         String text = Files.readString(out);
         assertThat(streaming.exitValue()).as(text).isZero();
         assertThat(Duration.ofNanos(System.nanoTime() - stop)).isLessThan(Duration.ofSeconds(30));
-        assertThat(text).contains("SIGTERM: stopping job", "events: ", "Savepoint: ");
+        assertThat(text).contains("SIGTERM: stopping job", "clicks: ", "Savepoint: ");
         String savepoint =
                 text.lines()
                         .filter(l -> l.startsWith("Savepoint: "))
