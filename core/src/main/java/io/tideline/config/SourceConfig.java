@@ -51,6 +51,7 @@ public record SourceConfig(
         List<String> temporaryNames,
         Duration monitorInterval,
         Integer maxRecordBytes,
+        Duration seenFilesRetention,
         // jdbc
         String sourceTable,
         String query,
@@ -89,6 +90,12 @@ public record SourceConfig(
         COMMITTED,
         LATEST
     }
+
+    /**
+     * How long a STREAMING file source remembers a file (a version of it) after the file has left
+     * the drop folder; see {@code seen-files-retention} in pipelines/README.md.
+     */
+    public static final Duration DEFAULT_SEEN_FILES_RETENTION = Duration.ofDays(7);
 
     /** Column names every ingested table has after its declared columns. */
     public static final Set<String> SYSTEM_COLUMNS =
@@ -136,6 +143,8 @@ public record SourceConfig(
                 temporaryNames == null ? DEFAULT_TEMPORARY_NAMES : List.copyOf(temporaryNames);
         monitorInterval = monitorInterval == null ? Duration.ofSeconds(5) : monitorInterval;
         maxRecordBytes = maxRecordBytes == null ? 1024 * 1024 : maxRecordBytes;
+        seenFilesRetention =
+                seenFilesRetention == null ? DEFAULT_SEEN_FILES_RETENTION : seenFilesRetention;
         cursor = cursor == null ? List.of() : List.copyOf(cursor);
         pollInterval = pollInterval == null ? Duration.ofSeconds(5) : pollInterval;
         batchSize = batchSize == null ? 1000 : batchSize;
@@ -354,6 +363,19 @@ public record SourceConfig(
                 }
                 Durations.requireAtLeast(
                         p, "monitor-interval", monitorInterval, Duration.ofMillis(100));
+                Duration leastRetention = monitorInterval.multipliedBy(10);
+                if (leastRetention.compareTo(Duration.ofMinutes(1)) < 0) {
+                    leastRetention = Duration.ofMinutes(1);
+                }
+                if (seenFilesRetention.compareTo(leastRetention) < 0) {
+                    p.add(
+                            "seen-files-retention",
+                            "expected at least "
+                                    + Durations.format(leastRetention)
+                                    + " (1m, and 10 times monitor-interval, so that a folder"
+                                    + " briefly unlisted is not read again), got "
+                                    + Durations.format(seenFilesRetention));
+                }
                 p.require(
                         maxRecordBytes >= 16 && maxRecordBytes <= 64 * 1024 * 1024,
                         "max-record-bytes",
@@ -492,6 +514,7 @@ public record SourceConfig(
                 temporaryNames,
                 monitorInterval,
                 maxRecordBytes,
+                seenFilesRetention,
                 sourceTable,
                 query,
                 cursor,
@@ -528,6 +551,7 @@ public record SourceConfig(
                 temporaryNames,
                 monitorInterval,
                 maxRecordBytes,
+                seenFilesRetention,
                 sourceTable,
                 query,
                 cursor,

@@ -255,4 +255,39 @@ class SourcesConfigTest {
                 .hasMessageContaining(
                         "sources.b.table: 'raw.same' is already the table of sources.a");
     }
+
+    @Test
+    void boundsTheFilesAlreadyRead() {
+        String drop =
+                """
+                catalog:
+                  warehouse: /data/wh
+                sources:
+                  drops:
+                    kind: files
+                    folder: /drops
+                    %s
+                    columns:
+                      a: {type: int}
+                """;
+        assertThat(parse(drop.formatted("")).sources().get("drops").seenFilesRetention())
+                .isEqualTo(Duration.ofDays(7));
+        assertThat(
+                        parse(drop.formatted("seen-files-retention: 36h"))
+                                .sources()
+                                .get("drops")
+                                .seenFilesRetention())
+                .isEqualTo(Duration.ofHours(36));
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        drop.formatted(
+                                                "monitor-interval: 30s\n"
+                                                        + "    seen-files-retention: 2m")))
+                .hasMessageContaining("sources.drops.seen-files-retention")
+                .hasMessageContaining("expected at least 5m")
+                .hasMessageContaining("got 2m");
+        assertThatThrownBy(() -> parse(drop.formatted("seen-files-retention: 10s")))
+                .hasMessageContaining("expected at least 1m");
+    }
 }

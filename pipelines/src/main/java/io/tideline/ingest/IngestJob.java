@@ -17,6 +17,7 @@ import io.tideline.ingest.dedup.LatestVersionWins;
 import io.tideline.ingest.dedup.RowKey;
 import io.tideline.ingest.dedup.SkipCommitted;
 import io.tideline.ingest.files.DropFileFormat;
+import io.tideline.ingest.files.DropFileSource;
 import io.tideline.ingest.files.DropFiles;
 import io.tideline.ingest.files.VersionedFiles;
 import io.tideline.ingest.kafka.KafkaRecords;
@@ -491,21 +492,28 @@ public final class IngestJob {
             Files.createDirectories(java.nio.file.Path.of(folder));
         }
         DropFiles files = new DropFiles(s);
-        FileSource.FileSourceBuilder<RawRecord> builder =
-                FileSource.forBulkFileFormat(
-                        new DropFileFormat(
-                                name,
-                                folder,
-                                files,
-                                s.headerLine(),
-                                s.maxRecordBytes(),
-                                s.charset()),
-                        new Path(folder));
-        builder.setFileEnumerator(() -> new VersionedFiles(files));
+        DropFileFormat format =
+                new DropFileFormat(
+                        name, folder, files, s.headerLine(), s.maxRecordBytes(), s.charset());
         if (!batch) {
-            builder.monitorContinuously(s.monitorInterval());
+            // Monitored: the files already read are remembered for seen-files-retention after
+            // they leave the folder, not for ever (Flink's own enumerator never forgets one).
+            return env.fromSource(
+                            new DropFileSource(
+                                    new Path(folder),
+                                    () -> new VersionedFiles(files),
+                                    format,
+                                    s.monitorInterval(),
+                                    s.seenFilesRetention()),
+                            WatermarkStrategy.noWatermarks(),
+                            name + ": files")
+                    .uid(name + "-source");
         }
-        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), name + ": files")
+        FileSource<RawRecord> once =
+                FileSource.forBulkFileFormat(format, new Path(folder))
+                        .setFileEnumerator(() -> new VersionedFiles(files))
+                        .build();
+        return env.fromSource(once, WatermarkStrategy.noWatermarks(), name + ": files")
                 .uid(name + "-source");
     }
 
