@@ -313,10 +313,15 @@ public final class IngestJob {
         if (single) {
             valid.setParallelism(1);
         }
-        DataStream<RowData> rows =
-                tap == null || !name.equals(tapSource)
-                        ? valid
-                        : valid.map(tap, type).uid(name + "-tap").name(name + ": tap");
+        DataStream<RowData> rows = valid;
+        if (tap != null && name.equals(tapSource)) {
+            SingleOutputStreamOperator<RowData> tapped =
+                    valid.map(tap, type).uid(name + "-tap").name(name + ": tap");
+            if (cdc) {
+                tapped.setParallelism(1); // changes keep their commit order
+            }
+            rows = tapped;
+        }
 
         int[] keyIdx = s.key().stream().mapToInt(columns::indexOf).toArray();
         DataStream<RowData> late = null;
