@@ -251,11 +251,23 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             boolean exists = false;
             try (PreparedStatement st =
                     metricsDb.prepareStatement(
-                            "SELECT confirmed_flush_lsn::text, active_pid FROM"
-                                    + " pg_replication_slots WHERE slot_name = ?")) {
+                            "SELECT confirmed_flush_lsn::text, active_pid, database,"
+                                    + " current_database() FROM pg_replication_slots WHERE"
+                                    + " slot_name = ?")) {
                 st.setString(1, s.slot());
                 try (ResultSet rs = st.executeQuery()) {
                     if (rs.next()) {
+                        if (!java.util.Objects.equals(rs.getString(3), rs.getString(4))) {
+                            throw new CdcPreflight.CdcSetupException(
+                                    "sources."
+                                            + s.source()
+                                            + ": replication slot "
+                                            + s.slot()
+                                            + " belongs to database "
+                                            + rs.getString(3)
+                                            + " (slot names are shared by the whole server)."
+                                            + " Fix: give this source another slot: name");
+                        }
                         exists = true;
                         String c = rs.getString(1);
                         confirmed = c == null ? 0L : LogSequenceNumber.valueOf(c).asLong();

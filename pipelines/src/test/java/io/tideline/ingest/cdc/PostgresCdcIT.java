@@ -71,8 +71,39 @@ class PostgresCdcIT {
                 "");
     }
 
+    /** The default slot and publication names (slots are shared by the whole server). */
     private static TidelineConfig config(TestParts parts) {
         return IngestFixtures.config(parts, "warehouse", source("app.accounts"));
+    }
+
+    /** A slot of this test's own. */
+    private static TidelineConfig ownSlot(TestParts parts) {
+        return IngestFixtures.config(
+                parts, "warehouse", source("app.accounts") + "    slot: cdc_" + parts.id() + "\n");
+    }
+
+    /** What pipelines/README.md says to run when a source is removed. */
+    private static void dropSlotAndPublication(TestParts parts, String slot, String publication)
+            throws SQLException {
+        try (Connection db = parts.connect()) {
+            Await.until(
+                    "slot " + slot + " released",
+                    Duration.ofSeconds(30),
+                    () -> {
+                        try (PreparedStatement st =
+                                db.prepareStatement(
+                                        "SELECT active FROM pg_replication_slots WHERE slot_name"
+                                                + " = ?")) {
+                            st.setString(1, slot);
+                            try (ResultSet rs = st.executeQuery()) {
+                                return rs.next() && !rs.getBoolean(1);
+                            }
+                        }
+                    });
+            exec(db, "SELECT pg_drop_replication_slot('" + slot + "')");
+            exec(db, "DROP PUBLICATION " + publication);
+            assertThat(slotConfirmed(db, slot)).isNull();
+        }
     }
 
     private static TableIdentifier table(TidelineConfig config) {
@@ -260,6 +291,7 @@ class PostgresCdcIT {
                                                 .orElseThrow());
             }
         }
+        dropSlotAndPublication(parts, "tideline_accounts", "tideline_accounts");
         try (Connection db = parts.connect()) {
             assertThat(lakeRows(config)).isEqualTo(sourceRows(db));
             assertThat(lakeRows(config)).doesNotContainKeys("2", "6", "10");
@@ -383,7 +415,7 @@ class PostgresCdcIT {
     @Test
     @Timeout(240)
     void aLongTransactionThatCommitsAfterLaterOnesIsCaptured(TestParts parts) throws Exception {
-        TidelineConfig config = config(parts);
+        TidelineConfig config = ownSlot(parts);
         try (Connection db = parts.connect()) {
             exec(db, DDL);
             exec(db, "INSERT INTO app.accounts (id, email, status) VALUES (1, 'one@x.io', 'open')");
@@ -421,6 +453,7 @@ class PostgresCdcIT {
                     Duration.ofSeconds(90),
                     () -> lakeRows(config).equals(want));
         }
+        dropSlotAndPublication(parts, "cdc_" + parts.id(), "tideline_accounts");
         List<Change> changes = changes(config);
         long quick = changes.stream().filter(c -> c.id().equals("3")).findFirst().get().lsn();
         Change slow = changes.stream().filter(c -> c.id().equals("100")).findFirst().get();
@@ -475,7 +508,7 @@ class PostgresCdcIT {
     @Test
     @Timeout(300)
     void twoFailuresMidStreamLoseNothingAndRepeatNothing(TestParts parts) throws Exception {
-        TidelineConfig config = config(parts);
+        TidelineConfig config = ownSlot(parts);
         Path markers = parts.dir().resolve("failures");
         Files.createDirectories(markers);
         Map<String, List<String>> expected = new TreeMap<>();
@@ -546,6 +579,7 @@ class PostgresCdcIT {
             Map<String, String> want = sourceRows(db);
             assertThat(lakeRows(config)).isEqualTo(want);
         }
+        dropSlotAndPublication(parts, "cdc_" + parts.id(), "tideline_accounts");
         List<Change> changes = changes(config);
         assertThat(opsByKey(changes)).isEqualTo(expected);
         assertThat(changes.stream().map(c -> c.lsn() + "/" + c.seq()).distinct().count())
