@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.TidelineConfig;
+import io.tideline.ingest.FlinkRestMetrics;
 import io.tideline.ingest.IngestFixtures;
 import io.tideline.ingest.IngestJob;
 import io.tideline.local.LocalPostgres;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -280,6 +282,22 @@ class PostgresCdcIT {
                         "the keyed table equal to the source table",
                         Duration.ofSeconds(90),
                         () -> lakeRows(config).equals(want));
+                FlinkRestMetrics metrics = new FlinkRestMetrics(parts.flink(config));
+                JobID job = running.client().getJobID();
+                Await.until(
+                        "the slot's lag and last commit age through Flink's REST API",
+                        Duration.ofSeconds(60),
+                        () -> {
+                            Map<String, String> lag =
+                                    metrics.find(job, "tideline.source.accounts.slotLagBytes");
+                            Map<String, String> age =
+                                    metrics.find(
+                                            job, "tideline.source.accounts.lastSourceCommitAgeMs");
+                            return lag.size() == 1
+                                    && age.size() == 1
+                                    && Double.parseDouble(lag.values().iterator().next()) >= 0
+                                    && Double.parseDouble(age.values().iterator().next()) >= 0;
+                        });
                 Await.until(
                         "the slot confirmed past the last change",
                         Duration.ofSeconds(60),
