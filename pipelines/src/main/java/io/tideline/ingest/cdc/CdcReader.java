@@ -97,6 +97,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
     private long txLsn;
     private Instant txTime;
     private boolean txSkip;
+    private boolean inTx;
     private int txSeen;
 
     private Connection metricsDb;
@@ -134,6 +135,13 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
         metrics();
         ByteBuffer msg = stream.readPending();
         if (msg == null) {
+            // Between transactions, with everything received handled: the server has sent every
+            // transaction that committed before its last reported position, so the position can
+            // move there (an idle table's slot would otherwise hold WAL of other tables' traffic).
+            long received = stream.getLastReceiveLSN().asLong();
+            if (!inTx && received > split.lsn() && split.txLsn() == 0) {
+                split = new CdcSplit(split.slot(), true, received, 0, 0);
+            }
             return waitFor(
                     CompletableFuture.runAsync(
                             () -> {},
@@ -360,6 +368,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             txLsn = b.finalLsn();
             txTime = b.commitTime();
             txSeen = 0;
+            inTx = true;
             // Committed before the restored position: emitted already, whole.
             txSkip = txLsn < split.lsn();
         } else if (m instanceof PgOutput.Commit c) {
@@ -368,6 +377,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             }
             lastCommitMillis = c.commitTime().toEpochMilli();
             txSkip = false;
+            inTx = false;
         } else if (m instanceof PgOutput.RelationMessage r) {
             relations.put(r.relation().id(), r.relation());
         } else if (m instanceof PgOutput.Change c) {
