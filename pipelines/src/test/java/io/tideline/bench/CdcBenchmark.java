@@ -38,7 +38,9 @@ import org.apache.iceberg.io.CloseableIterable;
  * <ol>
  *   <li>(a) the snapshot rate of an N-row table (rows/s, from the job's start to the last row
  *       committed to the keyed Iceberg table), side by side with (b) a plain JDBC scan of the same
- *       table (every value read as text, cursor pages of 10,000, nothing written);
+ *       table (every value read as text, cursor pages of 10,000, nothing written) and (c) the same
+ *       table through the existing {@code kind: jdbc} source (cursor {@code [id]}, BATCH) into
+ *       Iceberg;
  *   <li>the change-to-visible latency at R changes/s for S seconds (single-row transactions, 80%
  *       updates, 20% inserts): the Iceberg commit that appended the change to the change log minus
  *       the change's commit time in PostgreSQL, p50 and p99.
@@ -105,6 +107,18 @@ public final class CdcBenchmark {
                         "      balance:   {type: 'decimal(12,2)'}",
                         "      status:    {type: string}",
                         "      opened_at: {type: timestamp}",
+                        "  accounts_jdbc:",
+                        "    kind: jdbc",
+                        "    source-table: app.accounts",
+                        "    cursor: [id]",
+                        "    batch-size: 10000",
+                        "    key: [id]",
+                        "    columns:",
+                        "      id:        {type: bigint, required: true}",
+                        "      email:     {type: string}",
+                        "      balance:   {type: 'decimal(12,2)'}",
+                        "      status:    {type: string}",
+                        "      opened_at: {type: timestamp}",
                         "");
         return new ConfigLoader(System::getenv).parse(yaml, "bench.yaml", dir);
     }
@@ -138,6 +152,12 @@ public final class CdcBenchmark {
         }
         double scan = jdbcScan(url, rows);
         TidelineConfig config = config(dir, pg, interval);
+        long tj = System.nanoTime();
+        new IngestJob(config, flink.clientConfiguration(config.flink()))
+                .onlySources(List.of("accounts_jdbc"))
+                .runBatch();
+        double cursorRate = rows / seconds(tj);
+        log("kind jdbc, BATCH, into Iceberg: %.0f rows/s", cursorRate);
         TableIdentifier tableId = TableIdentifier.of(config.ingestion().namespace(), "accounts");
         TableIdentifier changelogId =
                 TableIdentifier.of(config.ingestion().namespace(), "accounts_changelog");
@@ -180,6 +200,12 @@ public final class CdcBenchmark {
                                 + " (b) |%n",
                         rows, snapshotRate));
         report.append(String.format("| (b) plain JDBC scan, same table | %.0f rows/s | |%n", scan));
+        report.append(
+                String.format(
+                        "| (c) the same table by `kind: jdbc` (cursor `[id]`, BATCH) into Iceberg |"
+                                + " %.0f rows/s | |%n",
+                        cursorRate));
+        report.append(String.format("| (a)/(c) | %.2f | |%n", snapshotRate / cursorRate));
         report.append(
                 String.format(
                         "| (a)/(b) | %.2f | %s |%n",
