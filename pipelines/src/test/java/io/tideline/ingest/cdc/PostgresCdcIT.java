@@ -482,6 +482,57 @@ class PostgresCdcIT {
                 .containsEntry("100", List.of("insert"));
     }
 
+    @Test
+    @Timeout(240)
+    void aTruncateIsRecordedAndAnAddedColumnFollowsTheDeclaredSchema(TestParts parts)
+            throws Exception {
+        TidelineConfig config = ownSlot(parts);
+        try (Connection db = parts.connect()) {
+            exec(db, DDL);
+            exec(db, "INSERT INTO app.accounts (id, email, status) VALUES (1, 'one@x.io', 'open')");
+        }
+        try (IngestJob.Running running =
+                        new IngestJob(config, parts.flink(config)).startStreaming();
+                Connection db = parts.connect()) {
+            Await.until("the snapshot", Duration.ofSeconds(90), () -> lakeRows(config).size() == 1);
+            // A column the YAML does not declare: unknown-fields ignore (the default).
+            exec(db, "ALTER TABLE app.accounts ADD COLUMN tier TEXT");
+            exec(
+                    db,
+                    "INSERT INTO app.accounts (id, email, status, tier) VALUES (2, 'two@x.io',"
+                            + " 'open', 'gold')");
+            Await.until(
+                    "the row with the added column",
+                    Duration.ofSeconds(90),
+                    () -> lakeRows(config).size() == 2);
+            // A truncate is recorded (metric), not applied; later changes still flow.
+            exec(db, "TRUNCATE app.accounts");
+            exec(
+                    db,
+                    "INSERT INTO app.accounts (id, email, status) VALUES (3, 'three@x.io', 'new')");
+            Await.until(
+                    "the insert after the truncate",
+                    Duration.ofSeconds(90),
+                    () -> lakeRows(config).size() == 3);
+            FlinkRestMetrics metrics = new FlinkRestMetrics(parts.flink(config));
+            JobID job = running.client().getJobID();
+            Await.until(
+                    "the truncate counted",
+                    Duration.ofSeconds(60),
+                    () -> metrics.sum(job, "tideline.source.accounts.truncates") == 1);
+            assertThat(running.client().getJobStatus().get().isGloballyTerminalState()).isFalse();
+        }
+        dropSlotAndPublication(parts, "cdc_" + parts.id(), "tideline_accounts");
+        assertThat(lakeRows(config))
+                .containsOnlyKeys("1", "2", "3")
+                .containsEntry("2", "two@x.io|null|open");
+        assertThat(IngestFixtures.rows(config, table(config)).get(0)).doesNotContainKey("tier");
+        assertThat(opsByKey(changes(config)))
+                .containsEntry("1", List.of("snapshot"))
+                .containsEntry("2", List.of("insert"))
+                .containsEntry("3", List.of("insert"));
+    }
+
     /** Throws once at each chosen count of changes, after a checkpoint of its attempt completed. */
     static final class FailTwice extends RichMapFunction<RowData, RowData>
             implements CheckpointListener {
