@@ -57,13 +57,19 @@ public record SourceConfig(
         String query,
         List<String> cursor,
         Duration pollInterval,
-        Integer batchSize) {
+        Integer batchSize,
+        // postgres-cdc (also source-table)
+        String slot,
+        String publication) {
 
     /** Where a source's records come from. */
     public enum Kind {
         KAFKA,
         FILES,
-        JDBC
+        JDBC,
+        /** PostgreSQL logical replication (pgoutput): a snapshot, then every change. */
+        @com.fasterxml.jackson.annotation.JsonProperty("postgres-cdc")
+        POSTGRES_CDC
     }
 
     /** How a keyed table keeps one row per key. */
@@ -121,7 +127,9 @@ public record SourceConfig(
                         : dedup;
         unknownFields =
                 unknownFields == null
-                        ? (kind == Kind.JDBC ? UnknownFields.IGNORE : UnknownFields.EXTRA)
+                        ? (kind == Kind.JDBC || kind == Kind.POSTGRES_CDC
+                                ? UnknownFields.IGNORE
+                                : UnknownFields.EXTRA)
                         : unknownFields;
         partitionBy = partitionBy == null ? List.of() : List.copyOf(partitionBy);
         requireOneOf = requireOneOf == null ? List.of() : List.copyOf(requireOneOf);
@@ -148,6 +156,9 @@ public record SourceConfig(
         cursor = cursor == null ? List.of() : List.copyOf(cursor);
         pollInterval = pollInterval == null ? Duration.ofSeconds(5) : pollInterval;
         batchSize = batchSize == null ? 1000 : batchSize;
+        if (kind == Kind.POSTGRES_CDC) {
+            PostgresCdc.addChangeColumns(columns);
+        }
     }
 
     /** The Iceberg table: {@code table}, or {@code <namespace>.<name>}. */
@@ -194,9 +205,11 @@ public record SourceConfig(
 
     void validate(Problems p) {
         if (kind == null) {
-            p.add("kind", "required: one of [kafka, files, jdbc]");
+            p.add("kind", "required: one of [kafka, files, jdbc, postgres-cdc]");
         }
-        if (columns.isEmpty()) {
+        if (columns.isEmpty()
+                || (kind == Kind.POSTGRES_CDC
+                        && columns.size() == PostgresCdc.CHANGE_COLUMNS.size())) {
             p.add("columns", "required: at least one column, as name: {type: ...}");
         }
         columns.forEach(
@@ -433,6 +446,25 @@ public record SourceConfig(
                         "expected a number of rows from 1 to 100000, got " + batchSize);
                 notFor(wrongKind, "topic", topic, "topic-pattern", topicPattern, "folder", folder);
             }
+            case POSTGRES_CDC -> {
+                PostgresCdc.validate(this, p);
+                notFor(
+                        wrongKind,
+                        "topic",
+                        topic,
+                        "topic-pattern",
+                        topicPattern,
+                        "folder",
+                        folder,
+                        "query",
+                        query);
+                if (!cursor.isEmpty()) {
+                    wrongKind.add("cursor");
+                }
+            }
+        }
+        if (kind != Kind.POSTGRES_CDC) {
+            notFor(wrongKind, "slot", slot, "publication", publication);
         }
         for (String k : wrongKind) {
             p.add(k, "not a key of kind " + kind.name().toLowerCase(Locale.ROOT));
@@ -519,7 +551,9 @@ public record SourceConfig(
                 query,
                 cursor,
                 pollInterval,
-                batchSize);
+                batchSize,
+                slot,
+                publication);
     }
 
     public SourceConfig withEnabled(boolean on) {
@@ -556,7 +590,21 @@ public record SourceConfig(
                 query,
                 cursor,
                 pollInterval,
-                batchSize);
+                batchSize,
+                slot,
+                publication);
+    }
+
+    /** The replication slot of a postgres-cdc source: {@code slot}, or {@code tideline_<name>}. */
+    public String slotOr(String name) {
+        return slot == null ? PostgresCdc.defaultName(name) : slot;
+    }
+
+    /**
+     * The publication of a postgres-cdc source: {@code publication}, or {@code tideline_<name>}.
+     */
+    public String publicationOr(String name) {
+        return publication == null ? PostgresCdc.defaultName(name) : publication;
     }
 
     /** The columns in declaration order. */

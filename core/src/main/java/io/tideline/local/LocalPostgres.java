@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +35,18 @@ public final class LocalPostgres implements AutoCloseable {
      * @param port the port to listen on; 0 takes a free one
      */
     public static LocalPostgres start(Path dir, int port) {
+        return start(dir, port, Map.of());
+    }
+
+    /**
+     * Starts a server as {@link #start(Path, int)} does, with {@code settings} over the defaults.
+     * The defaults include {@code wal_level=logical} (with replication slots and WAL senders), so
+     * that {@code kind: postgres-cdc} sources can read the server's logical replication.
+     */
+    public static LocalPostgres start(Path dir, int port, Map<String, String> settings) {
         Folders.fresh(dir);
         try {
-            EmbeddedPostgres server =
+            EmbeddedPostgres.Builder builder =
                     EmbeddedPostgres.builder()
                             .setPort(port == 0 ? FreePorts.next() : port)
                             .setDataDirectory(dir.resolve("data"))
@@ -44,7 +54,11 @@ public final class LocalPostgres implements AutoCloseable {
                             .setOverrideWorkingDirectory(dir.resolve("runtime").toFile())
                             .setServerConfig("max_connections", "200")
                             .setServerConfig("fsync", "off")
-                            .start();
+                            .setServerConfig("wal_level", "logical")
+                            .setServerConfig("max_replication_slots", "20")
+                            .setServerConfig("max_wal_senders", "20");
+            settings.forEach(builder::setServerConfig);
+            EmbeddedPostgres server = builder.start();
             LOG.info("PostgreSQL ready on port {} (data in {})", server.getPort(), dir);
             return new LocalPostgres(server);
         } catch (IOException e) {

@@ -210,6 +210,86 @@ class SourcesConfigTest {
     }
 
     @Test
+    void readsAPostgresCdcSourceWithItsChangeColumnsAndDefaultNames() {
+        TidelineConfig c =
+                parse(
+                        """
+                        catalog:
+                          warehouse: /data/wh
+                        sources:
+                          customers:
+                            kind: postgres-cdc
+                            source-table: app.customers
+                            key: [id]
+                            columns:
+                              id:    {type: bigint, required: true}
+                              email: {type: string}
+                          named:
+                            kind: postgres-cdc
+                            source-table: app.named
+                            slot: my_slot
+                            publication: my_pub
+                            key: [id]
+                            columns:
+                              id: {type: bigint}
+                        """);
+        SourceConfig s = c.sources().get("customers");
+        assertThat(s.kind()).isEqualTo(SourceConfig.Kind.POSTGRES_CDC);
+        assertThat(s.columnsInOrder().keySet())
+                .containsExactly("id", "email", "op", "lsn", "commit_time");
+        assertThat(s.unknownFields()).isEqualTo(SourceConfig.UnknownFields.IGNORE);
+        assertThat(s.slotOr("customers")).isEqualTo("tideline_customers");
+        assertThat(s.publicationOr("customers")).isEqualTo("tideline_customers");
+        assertThat(c.sources().get("named").slotOr("named")).isEqualTo("my_slot");
+        assertThat(c.sources().get("named").publicationOr("named")).isEqualTo("my_pub");
+        assertThat(s.withEnabled(false).columnsInOrder()).hasSize(5);
+    }
+
+    @Test
+    void reportsEveryProblemOfAPostgresCdcSource() {
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        """
+                                        catalog:
+                                          warehouse: /data/wh
+                                        sources:
+                                          customers:
+                                            kind: postgres-cdc
+                                            slot: "Bad-Slot"
+                                            version: id
+                                            cursor: [id]
+                                            topic: t
+                                            columns:
+                                              id:    {type: bigint}
+                                              email: {type: string, required: true}
+                                              op:    {type: string}
+                                          drops:
+                                            kind: files
+                                            folder: x
+                                            slot: s
+                                            columns:
+                                              a: {type: int}
+                                        """))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(
+                        e ->
+                                assertThat(paths(e))
+                                        .contains(
+                                                "sources.customers.source-table",
+                                                "sources.customers.key",
+                                                "sources.customers.slot",
+                                                "sources.customers.dedup",
+                                                "sources.customers.cursor",
+                                                "sources.customers.topic",
+                                                "sources.customers.columns.op",
+                                                "sources.customers.columns.email",
+                                                "sources.drops.slot"))
+                .hasMessageContaining("reserved: kind postgres-cdc adds the change columns")
+                .hasMessageContaining("a delete carries the key alone");
+    }
+
+    @Test
     void namesAnUnknownKeyAndAWrongType() {
         assertThatThrownBy(
                         () ->

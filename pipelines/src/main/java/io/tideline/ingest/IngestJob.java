@@ -7,10 +7,14 @@ import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ColumnType;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.IngestionConfig;
+import io.tideline.config.PostgresCdc;
 import io.tideline.config.SourceConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.config.WatermarkConfig;
 import io.tideline.flink.FlinkSettings;
+import io.tideline.ingest.cdc.CdcChanges;
+import io.tideline.ingest.cdc.CdcPreflight;
+import io.tideline.ingest.cdc.CdcSource;
 import io.tideline.ingest.dedup.CountAccepted;
 import io.tideline.ingest.dedup.FirstDeliveryWins;
 import io.tideline.ingest.dedup.LatestVersionWins;
@@ -280,7 +284,15 @@ public final class IngestJob {
         RecordPlan plan = new RecordPlan(name, s, ingestion, columns);
         int ingestionIdx = columns.indexOf("ingestion_time");
         int positionIdx = columns.indexOf("source_position");
-        boolean single = s.kind() == SourceConfig.Kind.JDBC;
+        boolean cdc = s.kind() == SourceConfig.Kind.POSTGRES_CDC;
+        boolean single = s.kind() == SourceConfig.Kind.JDBC || cdc;
+        if (cdc && batch) {
+            throw new IllegalStateException(
+                    "sources."
+                            + name
+                            + ": kind postgres-cdc runs in STREAMING mode only (it follows a"
+                            + " replication slot); leave it out of BATCH runs with --sources");
+        }
 
         DataStream<RawRecord> raw =
                 switch (s.kind()) {
@@ -293,6 +305,7 @@ public final class IngestJob {
                                             name + ": jdbc")
                                     .setParallelism(1)
                                     .uid(name + "-source");
+                    case POSTGRES_CDC -> cdc(env, name, s);
                 };
         SingleOutputStreamOperator<RowData> valid =
                 raw.process(new ValidateRecords(name, plan, s.eventTime() == null), type)
@@ -301,10 +314,15 @@ public final class IngestJob {
         if (single) {
             valid.setParallelism(1);
         }
-        DataStream<RowData> rows =
-                tap == null || !name.equals(tapSource)
-                        ? valid
-                        : valid.map(tap, type).uid(name + "-tap").name(name + ": tap");
+        DataStream<RowData> rows = valid;
+        if (tap != null && name.equals(tapSource)) {
+            SingleOutputStreamOperator<RowData> tapped =
+                    valid.map(tap, type).uid(name + "-tap").name(name + ": tap");
+            if (cdc) {
+                tapped.setParallelism(1); // changes keep their commit order
+            }
+            rows = tapped;
+        }
 
         int[] keyIdx = s.key().stream().mapToInt(columns::indexOf).toArray();
         DataStream<RowData> late = null;
@@ -363,7 +381,16 @@ public final class IngestJob {
             RowKey key = new RowKey(schema, keyIdx, positionIdx);
             DataStream<RowData> kept;
             DataStream<RowData> versions;
-            if (s.dedup() == SourceConfig.Dedup.LATEST) {
+            if (cdc) {
+                CdcChanges changes = new CdcChanges(name, schema, columns.indexOf(PostgresCdc.OP));
+                SingleOutputStreamOperator<RowData> out =
+                        rows.keyBy(key, Types.STRING)
+                                .process(changes, type)
+                                .uid(name + "-changes")
+                                .name(name + ": changes");
+                kept = out;
+                versions = out.getSideOutput(changes.changes());
+            } else if (s.dedup() == SourceConfig.Dedup.LATEST) {
                 int versionIdx = columns.indexOf(s.version());
                 boolean time =
                         s.columnsInOrder().get(s.version()).columnType().kind()
@@ -452,6 +479,26 @@ public final class IngestJob {
                                 ingestionIdx))
                 .uid(name + "-skip-" + table.name())
                 .name(name + ": skip committed (" + table.name() + ")");
+    }
+
+    private DataStream<RawRecord> cdc(StreamExecutionEnvironment env, String name, SourceConfig s) {
+        List<String> keyColumns = new ArrayList<>();
+        for (String k : s.key()) {
+            keyColumns.add(s.columnsInOrder().get(k).fromOr(k));
+        }
+        CdcPreflight.Table table;
+        try {
+            table = CdcPreflight.check(name, config.postgres(), s, keyColumns);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(
+                    "sources." + name + ": cannot reach PostgreSQL: " + e.getMessage(), e);
+        }
+        return env.fromSource(
+                        new CdcSource(name, config.postgres(), s, table),
+                        WatermarkStrategy.noWatermarks(),
+                        name + ": postgres-cdc")
+                .setParallelism(1)
+                .uid(name + "-source");
     }
 
     private DataStream<RawRecord> kafka(

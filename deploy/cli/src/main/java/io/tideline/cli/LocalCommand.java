@@ -230,6 +230,7 @@ final class LocalCommand implements Runnable {
                 case FILES -> "folder " + src.folder();
                 case JDBC ->
                         "postgres " + (src.sourceTable() != null ? src.sourceTable() : "(query)");
+                case POSTGRES_CDC -> "postgres-cdc " + src.sourceTable();
             };
         }
 

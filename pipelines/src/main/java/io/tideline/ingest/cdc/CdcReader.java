@@ -1,0 +1,528 @@
+/*
+ * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
+ */
+package io.tideline.ingest.cdc;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.tideline.config.PostgresCdc;
+import io.tideline.ingest.RawRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.metrics.MetricGroup;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one table's changes from PostgreSQL's logical replication (pgoutput, through pgjdbc's
+ * replication API), each as a JSON object of the row's columns plus {@code op}, {@code lsn} and
+ * {@code commit_time}.
+ *
+ * <p><b>Snapshot, then stream.</b> Without a position, the reader creates the slot with {@code
+ * CREATE_REPLICATION_SLOT ... LOGICAL pgoutput EXPORT_SNAPSHOT}, reads the table in a {@code
+ * REPEATABLE READ} transaction on that exported snapshot ({@code SET TRANSACTION SNAPSHOT}), then
+ * streams from the slot's consistent point: every transaction committed before that point is in the
+ * snapshot and none after it, so the two meet with no gap and no overlap.
+ *
+ * <p><b>Position.</b> The split holds the end LSN of the last transaction emitted whole and, inside
+ * a transaction, its commit LSN and the number of its changes emitted: the checkpointed state. A
+ * restored reader streams from that LSN and skips what it already emitted. The slot's confirmed
+ * flush position is advanced only in {@link #notifyCheckpointComplete}, to the position of that
+ * checkpoint, so the server keeps every change a restore could still need.
+ */
+final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CdcReader.class);
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final int FETCH_SIZE = 10_000;
+
+    /** What to read. */
+    record Settings(
+            String source,
+            String url,
+            Properties connection,
+            String schema,
+            String table,
+            String slot,
+            String publication)
+            implements Serializable {
+
+        String label() {
+            return schema + "." + table;
+        }
+    }
+
+    private final Settings s;
+    private final SourceReaderContext context;
+    private CdcSplit split;
+    private CompletableFuture<Void> available = new CompletableFuture<>();
+    private final TreeMap<Long, Long> positions = new TreeMap<>();
+
+    private Connection replication;
+    private PGReplicationStream stream;
+    private Connection snapshotDb;
+    private ResultSet snapshotRows;
+    private String[] snapshotTypes;
+    private String[] snapshotNames;
+    private long snapshotLsn;
+    private String snapshotTime;
+    private long snapshotCount;
+
+    private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+    private long txLsn;
+    private Instant txTime;
+    private boolean txSkip;
+    private boolean inTx;
+    private int txSeen;
+
+    private Connection metricsDb;
+    private long nextMetricsAt;
+    private volatile long lagBytes = -1;
+    private volatile long lastCommitMillis = -1;
+    private volatile long truncates;
+
+    CdcReader(Settings settings, SourceReaderContext context) {
+        this.s = settings;
+        this.context = context;
+    }
+
+    @Override
+    public void start() {
+        MetricGroup g = context.metricGroup().addGroup("tideline").addGroup("source", s.source());
+        g.gauge("slotLagBytes", () -> lagBytes);
+        g.gauge(
+                "lastSourceCommitAgeMs",
+                () -> lastCommitMillis < 0 ? -1L : System.currentTimeMillis() - lastCommitMillis);
+        g.gauge("truncates", () -> truncates);
+    }
+
+    @Override
+    public InputStatus pollNext(ReaderOutput<RawRecord> output) throws Exception {
+        if (split == null) {
+            return waitFor(new CompletableFuture<>());
+        }
+        if (replication == null) {
+            open();
+        }
+        if (snapshotRows != null) {
+            return snapshotRow(output);
+        }
+        metrics();
+        ByteBuffer msg = stream.readPending();
+        if (msg == null) {
+            // Between transactions, with everything received handled: the server has sent every
+            // transaction that committed before its last reported position, so the position can
+            // move there (an idle table's slot would otherwise hold WAL of other tables' traffic).
+            long received = stream.getLastReceiveLSN().asLong();
+            if (!inTx && received > split.lsn() && split.txLsn() == 0) {
+                split = new CdcSplit(split.slot(), true, received, 0, 0);
+            }
+            return waitFor(
+                    CompletableFuture.runAsync(
+                            () -> {},
+                            CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS)));
+        }
+        handle(PgOutput.decode(msg), stream.getLastReceiveLSN().asLong(), output);
+        return InputStatus.MORE_AVAILABLE;
+    }
+
+    private InputStatus waitFor(CompletableFuture<Void> future) {
+        available = future;
+        return InputStatus.NOTHING_AVAILABLE;
+    }
+
+    private void open() throws SQLException {
+        Properties p = new Properties();
+        p.putAll(s.connection());
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+        PGProperty.REPLICATION.set(p, "database");
+        PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        metricsDb = DriverManager.getConnection(s.url(), s.connection());
+        metricsDb.setAutoCommit(true);
+        Long confirmed = freeSlot();
+        replication = DriverManager.getConnection(s.url(), p);
+        if (!split.snapshotDone()) {
+            if (confirmed != null) {
+                LOG.info(
+                        "{}: slot {} exists but the snapshot was not completed in this job's"
+                                + " state; dropping it and taking the snapshot again",
+                        s.source(),
+                        s.slot());
+                try (PreparedStatement st =
+                        metricsDb.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                    st.setString(1, s.slot());
+                    st.execute();
+                }
+            }
+            String snapshot;
+            try (Statement st = replication.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "CREATE_REPLICATION_SLOT "
+                                            + CdcPreflight.quote(s.slot())
+                                            + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
+                rs.next();
+                snapshotLsn = LogSequenceNumber.valueOf(rs.getString(2)).asLong();
+                snapshot = rs.getString(3);
+            }
+            snapshotTime = Instant.now().toString();
+            LOG.info(
+                    "{}: slot {} created at {}; reading the snapshot of {}",
+                    s.source(),
+                    s.slot(),
+                    LogSequenceNumber.valueOf(snapshotLsn),
+                    s.label());
+            snapshotDb = DriverManager.getConnection(s.url(), s.connection());
+            snapshotDb.setAutoCommit(false);
+            try (Statement st = snapshotDb.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+            }
+            Statement st = snapshotDb.createStatement();
+            st.setFetchSize(FETCH_SIZE);
+            snapshotRows =
+                    st.executeQuery(
+                            "SELECT * FROM "
+                                    + CdcPreflight.quote(s.schema())
+                                    + "."
+                                    + CdcPreflight.quote(s.table()));
+            ResultSetMetaData meta = snapshotRows.getMetaData();
+            snapshotNames = new String[meta.getColumnCount()];
+            snapshotTypes = new String[meta.getColumnCount()];
+            for (int i = 0; i < snapshotNames.length; i++) {
+                snapshotNames[i] = meta.getColumnName(i + 1);
+                snapshotTypes[i] = meta.getColumnTypeName(i + 1);
+            }
+            return;
+        }
+        if (confirmed == null) {
+            throw new IllegalStateException(
+                    "sources."
+                            + s.source()
+                            + ": replication slot "
+                            + s.slot()
+                            + " is gone, so the changes after LSN "
+                            + LogSequenceNumber.valueOf(split.lsn())
+                            + " are lost to this job. Fix: start the job without its state (it"
+                            + " takes a new snapshot)");
+        }
+        if (confirmed > split.lsn()) {
+            throw new IllegalStateException(
+                    "sources."
+                            + s.source()
+                            + ": slot "
+                            + s.slot()
+                            + " confirmed LSN "
+                            + LogSequenceNumber.valueOf(confirmed)
+                            + ", past the restored position "
+                            + LogSequenceNumber.valueOf(split.lsn())
+                            + " (an older checkpoint or savepoint?): the changes between are lost"
+                            + " to this job. Fix: restore the latest checkpoint, or start without"
+                            + " state");
+        }
+        startStream(split.lsn());
+    }
+
+    /**
+     * Ends a connection of an earlier attempt that still holds the slot; returns the slot's
+     * confirmed flush LSN, or null when there is no slot.
+     */
+    private Long freeSlot() throws SQLException {
+        for (int attempt = 0; ; attempt++) {
+            Long confirmed = null;
+            Integer pid = null;
+            boolean exists = false;
+            try (PreparedStatement st =
+                    metricsDb.prepareStatement(
+                            "SELECT confirmed_flush_lsn::text, active_pid, database,"
+                                    + " current_database() FROM pg_replication_slots WHERE"
+                                    + " slot_name = ?")) {
+                st.setString(1, s.slot());
+                try (ResultSet rs = st.executeQuery()) {
+                    if (rs.next()) {
+                        if (!java.util.Objects.equals(rs.getString(3), rs.getString(4))) {
+                            throw new CdcPreflight.CdcSetupException(
+                                    "sources."
+                                            + s.source()
+                                            + ": replication slot "
+                                            + s.slot()
+                                            + " belongs to database "
+                                            + rs.getString(3)
+                                            + " (slot names are shared by the whole server)."
+                                            + " Fix: give this source another slot: name");
+                        }
+                        exists = true;
+                        String c = rs.getString(1);
+                        confirmed = c == null ? 0L : LogSequenceNumber.valueOf(c).asLong();
+                        int p = rs.getInt(2);
+                        pid = rs.wasNull() ? null : p;
+                    }
+                }
+            }
+            if (!exists) {
+                return null;
+            }
+            if (pid == null) {
+                return confirmed;
+            }
+            if (attempt > 50) {
+                throw new IllegalStateException(
+                        "slot " + s.slot() + " stays in use by server process " + pid);
+            }
+            try (PreparedStatement st =
+                    metricsDb.prepareStatement("SELECT pg_terminate_backend(?)")) {
+                st.setInt(1, pid);
+                st.execute();
+            }
+            try {
+                Thread.sleep(100); // the server ends the process asynchronously
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private void startStream(long from) throws SQLException {
+        stream =
+                replication
+                        .unwrap(PGConnection.class)
+                        .getReplicationAPI()
+                        .replicationStream()
+                        .logical()
+                        .withSlotName(s.slot())
+                        .withStartPosition(LogSequenceNumber.valueOf(from))
+                        .withSlotOption("proto_version", "1")
+                        .withSlotOption("publication_names", s.publication())
+                        .withStatusInterval(10, TimeUnit.SECONDS)
+                        .start();
+        LOG.info(
+                "{}: streaming slot {} from {}",
+                s.source(),
+                s.slot(),
+                LogSequenceNumber.valueOf(from));
+    }
+
+    private InputStatus snapshotRow(ReaderOutput<RawRecord> output) throws Exception {
+        if (!snapshotRows.next()) {
+            snapshotRows.getStatement().close();
+            snapshotDb.commit();
+            snapshotDb.close();
+            snapshotRows = null;
+            snapshotDb = null;
+            LOG.info("{}: snapshot done, {} rows", s.source(), snapshotCount);
+            split = new CdcSplit(split.slot(), true, snapshotLsn, 0, 0);
+            startStream(snapshotLsn);
+            return InputStatus.MORE_AVAILABLE;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(bytes)) {
+            g.writeStartObject();
+            for (int i = 0; i < snapshotNames.length; i++) {
+                g.writeFieldName(snapshotNames[i]);
+                PgOutput.writeValue(g, snapshotTypes[i], snapshotRows.getString(i + 1));
+            }
+            g.writeStringField(PostgresCdc.OP, "snapshot");
+            g.writeNumberField(PostgresCdc.LSN, snapshotLsn);
+            g.writeStringField(PostgresCdc.COMMIT_TIME, snapshotTime);
+            g.writeEndObject();
+        }
+        output.collect(
+                new RawRecord(
+                        s.source(),
+                        s.label() + "/snapshot/" + snapshotCount++,
+                        System.currentTimeMillis(),
+                        bytes.toByteArray(),
+                        null));
+        return InputStatus.MORE_AVAILABLE;
+    }
+
+    private void handle(PgOutput.Message m, long receivedLsn, ReaderOutput<RawRecord> output)
+            throws IOException {
+        if (m instanceof PgOutput.Begin b) {
+            txLsn = b.finalLsn();
+            txTime = b.commitTime();
+            txSeen = 0;
+            inTx = true;
+            // Committed before the restored position: emitted already, whole.
+            txSkip = txLsn < split.lsn();
+        } else if (m instanceof PgOutput.Commit c) {
+            if (!txSkip) {
+                split = new CdcSplit(split.slot(), true, c.endLsn(), 0, 0);
+            }
+            lastCommitMillis = c.commitTime().toEpochMilli();
+            txSkip = false;
+            inTx = false;
+        } else if (m instanceof PgOutput.RelationMessage r) {
+            relations.put(r.relation().id(), r.relation());
+        } else if (m instanceof PgOutput.Change c) {
+            change(c, output);
+        } else if (m instanceof PgOutput.Truncate t) {
+            for (int id : t.relationIds()) {
+                PgOutput.Relation r = relations.get(id);
+                if (r != null && ours(r)) {
+                    truncates++;
+                    LOG.warn(
+                            "{}: table {} was truncated (commit LSN {}): the rows are not removed"
+                                    + " from the Iceberg table; see pipelines/README.md (truncate)",
+                            s.source(),
+                            s.label(),
+                            LogSequenceNumber.valueOf(txLsn));
+                }
+            }
+        }
+        // origin, type, message: nothing to emit
+    }
+
+    private boolean ours(PgOutput.Relation r) {
+        return r.namespace().equals(s.schema()) && r.name().equals(s.table());
+    }
+
+    private void change(PgOutput.Change c, ReaderOutput<RawRecord> output) throws IOException {
+        PgOutput.Relation r = relations.get(c.relationId());
+        if (r == null) {
+            throw new IllegalStateException(
+                    "pgoutput sent a change of relation "
+                            + c.relationId()
+                            + " before its Relation");
+        }
+        if (!ours(r) || txSkip) {
+            return;
+        }
+        int seq = txSeen++;
+        if (txLsn == split.txLsn() && seq < split.txEmitted()) {
+            return; // emitted before the restore
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(bytes)) {
+            g.writeStartObject();
+            List<PgOutput.Column> cols = r.columns();
+            String[] values = c.values();
+            for (int i = 0; i < cols.size() && i < values.length; i++) {
+                PgOutput.Column col = cols.get(i);
+                if (c.op().equals("delete") && values[i] == null && !col.key()) {
+                    continue; // not part of the old key: absent, not null
+                }
+                if (values[i] == PgOutput.UNCHANGED) {
+                    continue;
+                }
+                g.writeFieldName(col.name());
+                PgOutput.writeValue(g, PgOutput.TYPES.get(col.typeOid()), values[i]);
+            }
+            g.writeStringField(PostgresCdc.OP, c.op());
+            g.writeNumberField(PostgresCdc.LSN, txLsn);
+            g.writeStringField(PostgresCdc.COMMIT_TIME, txTime.toString());
+            g.writeEndObject();
+        }
+        output.collect(
+                new RawRecord(
+                        s.source(),
+                        s.label() + "/" + LogSequenceNumber.valueOf(txLsn) + "/" + seq,
+                        System.currentTimeMillis(),
+                        bytes.toByteArray(),
+                        null));
+        split = new CdcSplit(split.slot(), true, split.lsn(), txLsn, seq + 1);
+    }
+
+    /** Slot lag, at most every 5 s, from a connection of its own. */
+    private void metrics() {
+        long now = System.currentTimeMillis();
+        if (now < nextMetricsAt) {
+            return;
+        }
+        nextMetricsAt = now + 5000;
+        try (PreparedStatement st =
+                metricsDb.prepareStatement(
+                        "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM"
+                                + " pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, s.slot());
+            try (ResultSet rs = st.executeQuery()) {
+                if (rs.next()) {
+                    lagBytes = rs.getLong(1);
+                }
+            }
+        } catch (SQLException e) {
+            LOG.debug("{}: slot lag unavailable", s.source(), e);
+        }
+    }
+
+    @Override
+    public List<CdcSplit> snapshotState(long checkpointId) {
+        if (split == null) {
+            return List.of();
+        }
+        if (split.snapshotDone()) {
+            positions.put(checkpointId, split.lsn());
+        }
+        return List.of(split);
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        Map.Entry<Long, Long> done = positions.floorEntry(checkpointId);
+        if (done == null) {
+            return;
+        }
+        positions.headMap(checkpointId, true).clear();
+        if (stream != null && !stream.isClosed()) {
+            LogSequenceNumber lsn = LogSequenceNumber.valueOf(done.getValue());
+            stream.setFlushedLSN(lsn);
+            stream.setAppliedLSN(lsn);
+            stream.forceUpdateStatus();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> isAvailable() {
+        return available;
+    }
+
+    @Override
+    public void addSplits(List<CdcSplit> splits) {
+        if (!splits.isEmpty()) {
+            split = splits.get(0);
+            available.complete(null);
+        }
+    }
+
+    @Override
+    public void notifyNoMoreSplits() {}
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : new AutoCloseable[] {stream, snapshotDb, replication, metricsDb}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+        }
+    }
+}
