@@ -345,7 +345,7 @@ class ConfigLoaderTest {
         ConfigException e =
                 failure(
                         VALID
-                                + "maintenance:\n  tables: [raw.events, notatable]\n"
+                                + "maintenance:\n  tables: [landing.events, notatable]\n"
                                 + "  orphan-min-age: 0s\n  retain-last: 0\n");
         assertThat(e.problems())
                 .extracting(ConfigException.Problem::path)
