@@ -66,8 +66,8 @@ class SqlModelsTest {
         assertThat(names)
                 .hasSize(15)
                 .contains(
-                        "unique__raw_events__event_id",
-                        "freshness__raw",
+                        "unique__landing_events__event_id",
+                        "freshness__landing",
                         "row_count__marts",
                         "outliers__order_amount",
                         "relationships__customer_360__customers",
@@ -117,7 +117,7 @@ class SqlModelsTest {
     @Test
     void settingsAndTestsAreCheckedAtLoad(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("marts"));
-        Files.writeString(dir.resolve("marts/m.sql"), "SELECT * FROM `raw`.events");
+        Files.writeString(dir.resolve("marts/m.sql"), "SELECT * FROM landing.events");
         Files.writeString(dir.resolve("models.yaml"), "models:\n  m:\n    materialised: table\n");
         assertThatThrownBy(() -> SqlModels.load(dir, SOURCES))
                 .hasMessageContaining("models.m: unknown key 'materialised'");
