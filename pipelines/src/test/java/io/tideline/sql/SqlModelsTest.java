@@ -75,6 +75,27 @@ class SqlModelsTest {
     }
 
     @Test
+    void theSourceTablesFollowTheIngestionNamespace() {
+        assertThat(
+                        SqlModels.load(SqlLayerIT.SQL_DIR, SOURCES).tests().stream()
+                                .filter(SqlModels.DeclaredTest::source)
+                                .map(SqlModels.DeclaredTest::target)
+                                .distinct())
+                .containsExactly("landing.events", "landing.orders");
+        SqlModels bronze =
+                SqlModels.load(
+                        SqlLayerIT.SQL_DIR,
+                        SOURCES,
+                        new SqlVariables().put("INGESTION_NAMESPACE", "bronze"));
+        assertThat(
+                        bronze.tests().stream()
+                                .filter(SqlModels.DeclaredTest::source)
+                                .map(SqlModels.DeclaredTest::target)
+                                .distinct())
+                .containsExactly("bronze.events", "bronze.orders");
+    }
+
+    @Test
     void selectionPicksAModelOrAModelAndEverythingDownstream() {
         SqlModels models = SqlModels.load(SqlLayerIT.SQL_DIR, SOURCES);
         assertThat(models.select(List.of("daily_revenue"))).containsExactly("daily_revenue");
