@@ -414,6 +414,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theLocalConfigurationWrittenBackLoadsAgain() throws Exception {
+        // deploy/local/tideline.yaml has every section, syncs included (a sync source's derived
+        // isPostgres() once came out as an unknown key 'postgres').
+        Path local = Path.of(System.getProperty("user.dir")).resolve("../deploy/local");
+        TidelineConfig c = loader.load(local.resolve("tideline.yaml"));
+        assertThat(c.syncs()).isNotEmpty();
+        String yaml = ConfigLoader.toYaml(c);
+        assertThat(yaml).doesNotContain("postgres: false");
+        assertThat(loader.parse(yaml, "again.yaml", local).syncs()).isEqualTo(c.syncs());
+    }
+
+    @Test
     void writtenBackYamlKeepsReferencesAndLoadsAgain() {
         TidelineConfig c = loader.load(write(VALID));
         String yaml = ConfigLoader.toYaml(c);
