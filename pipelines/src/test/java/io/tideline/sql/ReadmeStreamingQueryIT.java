@@ -64,6 +64,11 @@ class ReadmeStreamingQueryIT {
             throws Exception {
         TidelineConfig config = SqlLayerIT.config(parts, "    max-staleness: 7d\n");
         RawTables raw = SqlLayerIT.golden(config);
+        // A second snapshot of the change log before the query starts: the query must read the
+        // table's rows, not only its latest snapshot's (Iceberg's default starting strategy).
+        Record early =
+                event("s0", "page_view", null, "a8", "2024-03-30T11:00:00Z", null, null, null);
+        raw.append(RawTables.EVENTS, List.of(early));
         SqlRunner runner = new SqlRunner(config, parts.flink(config));
 
         String example = readmeStreamingExample();
@@ -100,7 +105,9 @@ class ReadmeStreamingQueryIT {
                 .containsEntry("execution.runtime-mode", "streaming");
 
         Map<String, Set<Object>> ids = new TreeMap<>();
-        for (Record e : GoldenData.events()) {
+        List<Record> before = new ArrayList<>(GoldenData.events());
+        before.add(early);
+        for (Record e : before) {
             ids.computeIfAbsent((String) e.getField("event_type"), t -> new HashSet<>())
                     .add(e.getField("event_id"));
         }
