@@ -3,7 +3,7 @@
 -- the number of orders placed. Never summed across currencies.
 --
 -- A window TVF TUMBLE of one day on the event time keeps each order event once per day (grouped by
--- event_id: a STREAMING read of raw.events_changelog can see an event twice, and both copies fall in
+-- event_id: a STREAMING read of landing.events_changelog can see an event twice, and both copies fall in
 -- the same day); the result is append-only, in STREAMING too (a day is emitted once the watermark
 -- passes its end). The customer's country joins after, and the events sum up per day, country and
 -- currency. An event whose customer is unknown counts under country 'ZZ'

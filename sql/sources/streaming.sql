@@ -1,15 +1,17 @@
--- STREAMING sources: the change logs ingestion appends next to its keyed tables (raw.events_changelog,
--- raw.orders_changelog, raw.customers_changelog), each read continuously (the current snapshot, then
--- every new one). The keyed raw tables themselves are written as upserts, which Iceberg's streaming
+-- STREAMING sources: the change logs ingestion appends next to its keyed tables in the namespace
+-- ${INGESTION_NAMESPACE} (landing.events_changelog, landing.orders_changelog,
+-- landing.customers_changelog by default), each read continuously (the current snapshot, then every
+-- new one). The keyed tables themselves are written as upserts, which Iceberg's streaming
 -- source cannot follow; the change logs are append-only. The staging views pick each key's latest
--- version, exactly as in BATCH. The raw events get an event-time attribute with a watermark, which the
+-- version, exactly as in BATCH. The events get an event-time attribute with a watermark, which the
 -- window TVFs of daily_revenue and funnel_hourly need.
 --
--- Variables: ${CATALOG}, ${CATALOG_OPTIONS} (as in init.sql) and ${WATERMARK_DELAY} (d hh:mm:ss.fff): the
--- sources' allowed lateness (sources.allowed-lateness). The watermark trails the newest
--- event time by that much, so every event ingestion accepted (not routed to raw.late_events) is in
--- time for the windows of daily_revenue and funnel_hourly, as a BATCH rebuild counts it. The price:
--- a window is emitted once the allowed lateness has passed after its end.
+-- Variables: ${CATALOG}, ${CATALOG_OPTIONS}, ${INGESTION_NAMESPACE} (as in init.sql) and
+-- ${WATERMARK_DELAY} (d hh:mm:ss.fff): the sources' allowed lateness (sources.allowed-lateness). The
+-- watermark trails the newest event time by that much, so every event ingestion accepted (not routed
+-- to landing.late_events) is in time for the windows of daily_revenue and funnel_hourly, as a BATCH
+-- rebuild counts it. The price: a window is emitted once the allowed lateness has passed after its
+-- end.
 
 SET 'connector.iceberg.streaming' = 'true';
 
@@ -25,12 +27,12 @@ CREATE TEMPORARY TABLE src_events_changelog (
   'connector' = 'iceberg',
   'catalog-name' = '${CATALOG}',
   ${CATALOG_OPTIONS},
-  'catalog-database' = 'raw',
+  'catalog-database' = '${INGESTION_NAMESPACE}',
   'catalog-table' = 'events_changelog',
   'streaming' = 'true',
   'monitor-interval' = '1s'
 )
-LIKE `raw`.events_changelog (EXCLUDING OPTIONS EXCLUDING CONSTRAINTS);
+LIKE `${INGESTION_NAMESPACE}`.events_changelog (EXCLUDING OPTIONS EXCLUDING CONSTRAINTS);
 
 -- The change log holds each event id once per ingestion run that first saw it: a job started
 -- without state over input an earlier run read appends those events again. The marts count events by
@@ -46,7 +48,7 @@ FROM src_events_changelog;
 -- The keyed tables' change logs need no event time: the session options above make their reads
 -- continuous.
 CREATE TEMPORARY VIEW src_orders AS
-SELECT * FROM `raw`.orders_changelog;
+SELECT * FROM `${INGESTION_NAMESPACE}`.orders_changelog;
 
 CREATE TEMPORARY VIEW src_customers AS
-SELECT * FROM `raw`.customers_changelog;
+SELECT * FROM `${INGESTION_NAMESPACE}`.customers_changelog;

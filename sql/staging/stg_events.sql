@@ -1,5 +1,5 @@
 -- Product events: typed (customer_id as a number, order_id out of the JSON properties), one row
--- per event (the ingestion contract; the test unique__raw_events__event_id in models.yaml verifies it).
+-- per event (the ingestion contract; the test unique__landing_events__event_id in models.yaml verifies it).
 SELECT
   event_id,
   LOWER(event_type) AS event_type,

@@ -35,7 +35,7 @@ public record IngestionConfig(
         String lateTable) {
 
     /** The namespace of the ingested tables when the file names none. */
-    public static final String DEFAULT_NAMESPACE = "raw";
+    public static final String DEFAULT_NAMESPACE = "landing";
 
     private static final String NAME = "[A-Za-z_][A-Za-z0-9_]*";
 

@@ -230,7 +230,7 @@ public record SourceConfig(
         if (table != null && !table.matches("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*")) {
             p.add(
                     "table",
-                    "expected an Iceberg table name such as raw.payments, got '" + table + "'");
+                    "expected an Iceberg table name such as landing.payments, got '" + table + "'");
         }
         for (int i = 0; i < key.size(); i++) {
             requireColumn(p.at("key").index(i), key.get(i), null);

@@ -3,6 +3,7 @@
  */
 package io.tideline.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Locale;
 
 /**
@@ -68,7 +69,11 @@ public record SyncSourceConfig(
         }
     }
 
-    /** Whether the rows come from PostgreSQL. */
+    /**
+     * Whether the rows come from PostgreSQL. Not a key: a written-back configuration ({@link
+     * ConfigLoader#toYaml}) must not hold it.
+     */
+    @JsonIgnore
     public boolean isPostgres() {
         return given(postgresTable) || given(postgresQuery);
     }

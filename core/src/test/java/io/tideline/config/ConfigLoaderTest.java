@@ -345,7 +345,7 @@ class ConfigLoaderTest {
         ConfigException e =
                 failure(
                         VALID
-                                + "maintenance:\n  tables: [raw.events, notatable]\n"
+                                + "maintenance:\n  tables: [landing.events, notatable]\n"
                                 + "  orphan-min-age: 0s\n  retain-last: 0\n");
         assertThat(e.problems())
                 .extracting(ConfigException.Problem::path)
@@ -411,6 +411,18 @@ class ConfigLoaderTest {
                 loader.load(write(VALID.replace("${env:PGPASSWORD}", "${file:pg.secret}")));
         assertThat(c.postgres().password().reveal()).isEqualTo("from-a-file");
         assertThat(c.postgres().password().reference()).isEqualTo("${file:pg.secret}");
+    }
+
+    @Test
+    void theLocalConfigurationWrittenBackLoadsAgain() throws Exception {
+        // deploy/local/tideline.yaml has every section, syncs included (a sync source's derived
+        // isPostgres() once came out as an unknown key 'postgres').
+        Path local = Path.of(System.getProperty("user.dir")).resolve("../deploy/local");
+        TidelineConfig c = loader.load(local.resolve("tideline.yaml"));
+        assertThat(c.syncs()).isNotEmpty();
+        String yaml = ConfigLoader.toYaml(c);
+        assertThat(yaml).doesNotContain("postgres: false");
+        assertThat(loader.parse(yaml, "again.yaml", local).syncs()).isEqualTo(c.syncs());
     }
 
     @Test

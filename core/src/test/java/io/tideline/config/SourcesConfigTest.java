@@ -33,7 +33,7 @@ class SourcesConfigTest {
         IngestionConfig i = c.ingestion();
         assertThat(c.sources()).isEmpty();
         assertThat(i.enabled()).isTrue();
-        assertThat(i.namespace()).isEqualTo(IngestionConfig.DEFAULT_NAMESPACE).isEqualTo("raw");
+        assertThat(i.namespace()).isEqualTo(IngestionConfig.DEFAULT_NAMESPACE).isEqualTo("landing");
         assertThat(i.watermark().outOfOrderness()).isEqualTo(Duration.ofSeconds(30));
         assertThat(i.watermark().idleness()).isEqualTo(Duration.ofMinutes(1));
         assertThat(i.allowedLateness()).isEqualTo(Duration.ofHours(1));
@@ -52,7 +52,7 @@ class SourcesConfigTest {
                         catalog:
                           warehouse: /data/wh
                         ingestion:
-                          namespace: landing
+                          namespace: bronze
                           allowed-lateness: 10m
                           max-field-length: 200
                         sources:
@@ -95,11 +95,11 @@ class SourcesConfigTest {
                               id:         {type: string, required: true}
                               updated_at: {type: timestamp, required: true}
                         """);
-        assertThat(c.ingestion().namespace()).isEqualTo("landing");
+        assertThat(c.ingestion().namespace()).isEqualTo("bronze");
         assertThat(c.sources()).containsOnlyKeys("payments", "drops", "people");
         SourceConfig p = c.sources().get("payments");
         assertThat(p.kind()).isEqualTo(SourceConfig.Kind.KAFKA);
-        assertThat(p.tableOr("landing", "payments")).isEqualTo("landing.payments");
+        assertThat(p.tableOr("bronze", "payments")).isEqualTo("bronze.payments");
         assertThat(p.groupIdOr("payments")).isEqualTo("tideline-ingest-payments");
         assertThat(p.dedup()).isEqualTo(SourceConfig.Dedup.FIRST);
         assertThat(p.allowedLatenessOr(c.ingestion().allowedLateness()))
@@ -119,7 +119,7 @@ class SourcesConfigTest {
         SourceConfig j = c.sources().get("people");
         assertThat(j.dedup()).isEqualTo(SourceConfig.Dedup.LATEST);
         assertThat(j.unknownFields()).isEqualTo(SourceConfig.UnknownFields.IGNORE);
-        assertThat(j.tableOr("landing", "people")).isEqualTo("landing.people_raw");
+        assertThat(j.tableOr("bronze", "people")).isEqualTo("bronze.people_raw");
         assertThat(j.pollInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(j.batchSize()).isEqualTo(50);
     }
@@ -134,7 +134,7 @@ class SourcesConfigTest {
         assertThat(c.sources().get("customers").columnsInOrder().get("id").columnType().kind())
                 .isEqualTo(ColumnType.Kind.BIGINT);
         assertThat(c.sources().get("orders").tableOr(c.ingestion().namespace(), "orders"))
-                .isEqualTo("raw.orders");
+                .isEqualTo("landing.orders");
     }
 
     @Test
@@ -323,7 +323,7 @@ class SourcesConfigTest {
                                           a:
                                             kind: kafka
                                             topic: a
-                                            table: raw.same
+                                            table: landing.same
                                             columns: {x: {type: string}}
                                           b:
                                             kind: kafka
@@ -333,7 +333,7 @@ class SourcesConfigTest {
                                         """))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(
-                        "sources.b.table: 'raw.same' is already the table of sources.a");
+                        "sources.b.table: 'landing.same' is already the table of sources.a");
     }
 
     @Test

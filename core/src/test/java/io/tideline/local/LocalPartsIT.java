@@ -122,9 +122,9 @@ class LocalPartsIT {
 
             // Iceberg: a JDBC catalog keeps its metadata in that PostgreSQL database.
             Catalog catalog = IcebergCatalogs.open(live);
-            ((SupportsNamespaces) catalog).createNamespace(Namespace.of("raw"));
+            ((SupportsNamespaces) catalog).createNamespace(Namespace.of("landing"));
             catalog.createTable(
-                    TableIdentifier.of("raw", "probe"),
+                    TableIdentifier.of("landing", "probe"),
                     new Schema(Types.NestedField.required(1, "id", Types.LongType.get())));
             try (Connection c =
                             DriverManager.getConnection(
@@ -134,7 +134,7 @@ class LocalPartsIT {
                             c.createStatement()
                                     .executeQuery(
                                             "SELECT table_name FROM iceberg_tables"
-                                                    + " WHERE table_namespace = 'raw'")) {
+                                                    + " WHERE table_namespace = 'landing'")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("probe");
             }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tideline.config.IngestionConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -71,7 +73,7 @@ public final class SqlModels {
      *     outliers, expression
      * @param name the check's name
      * @param severity {@code error} (blocks publication) or {@code warn}
-     * @param target the model it tests, or a source table such as {@code raw.events}
+     * @param target the model it tests, or a source table such as {@code landing.events}
      * @param source whether the target is a source table
      * @param args the test's arguments
      * @param file the YAML file it was declared in
@@ -181,6 +183,18 @@ public final class SqlModels {
      *     models may reference besides each other
      */
     public static SqlModels load(Path dir, Set<String> sourceNames) {
+        return load(
+                dir,
+                sourceNames,
+                new SqlVariables().put("INGESTION_NAMESPACE", IngestionConfig.DEFAULT_NAMESPACE));
+    }
+
+    /**
+     * As {@link #load(Path, Set)}, with the variables a source table's name in {@code sources:} may
+     * use: {@code ${INGESTION_NAMESPACE}.events} is the ingested events table, in whatever
+     * namespace {@code ingestion.namespace} names.
+     */
+    public static SqlModels load(Path dir, Set<String> sourceNames, SqlVariables variables) {
         Map<String, Path> files = new TreeMap<>();
         for (String folder : MODEL_FOLDERS) {
             for (Path f : list(dir.resolve(folder), ".sql")) {
@@ -226,8 +240,18 @@ public final class SqlModels {
                             y + ": unknown key '" + k + "': expected models or sources");
                 }
             }
-            collect(y, root.path("models"), "models", settings, settingsFile);
-            collect(y, root.path("sources"), "sources", sources, sourcesFile);
+            collect(y, root.path("models"), "models", settings, settingsFile, k -> k);
+            Path file = y;
+            collect(
+                    y,
+                    root.path("sources"),
+                    "sources",
+                    sources,
+                    sourcesFile,
+                    k ->
+                            variables
+                                    .substitute(new SqlStatement(k, file + ": sources." + k, 1))
+                                    .text());
         }
         for (String name : settings.keySet()) {
             if (!files.containsKey(name)) {
@@ -359,7 +383,7 @@ public final class SqlModels {
                                         + "), so that it is built first and read as this build"
                                         + " makes it");
                     }
-                    continue; // a table of the catalog, such as raw.events
+                    continue; // a table of the catalog, such as landing.events
                 }
                 if (unordered.containsKey(ref)) {
                     if (!ref.equals(m.name())) {
@@ -461,7 +485,8 @@ public final class SqlModels {
             JsonNode section,
             String what,
             Map<String, ObjectNode> into,
-            Map<String, Path> fileOf) {
+            Map<String, Path> fileOf,
+            UnaryOperator<String> resolve) {
         if (section.isMissingNode() || section.isNull()) {
             return;
         }
@@ -470,6 +495,7 @@ public final class SqlModels {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = section.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            String name = resolve.apply(e.getKey());
             JsonNode v = e.getValue();
             ObjectNode node =
                     v == null || v.isNull()
@@ -477,20 +503,14 @@ public final class SqlModels {
                             : v.isObject() ? (ObjectNode) v : null;
             if (node == null) {
                 throw new IllegalArgumentException(
-                        file + ": " + what + "." + e.getKey() + ": expected a map of settings");
+                        file + ": " + what + "." + name + ": expected a map of settings");
             }
-            Path before = fileOf.put(e.getKey(), file);
+            Path before = fileOf.put(name, file);
             if (before != null) {
                 throw new IllegalArgumentException(
-                        what
-                                + "."
-                                + e.getKey()
-                                + " is declared twice: in "
-                                + before
-                                + " and "
-                                + file);
+                        what + "." + name + " is declared twice: in " + before + " and " + file);
             }
-            into.put(e.getKey(), node);
+            into.put(name, node);
         }
     }
 
@@ -631,9 +651,9 @@ public final class SqlModels {
 
     /**
      * The relations a query reads: the names after {@code FROM}, {@code JOIN} and {@code TABLE},
-     * lower case and unquoted ({@code raw.events}, {@code stg_orders}), without its common table
-     * expressions and without the {@code FROM} of {@code EXTRACT}, {@code TRIM}, {@code IS DISTINCT
-     * FROM} and the like.
+     * lower case and unquoted ({@code landing.events}, {@code stg_orders}), without its common
+     * table expressions and without the {@code FROM} of {@code EXTRACT}, {@code TRIM}, {@code IS
+     * DISTINCT FROM} and the like.
      */
     static Set<String> references(String query) {
         String q = withoutStringLiterals(query);

@@ -121,17 +121,17 @@ public final class SqlRunner {
                             + " is not the SQL layer's folder (expected init.sql and sources/ in"
                             + " it)");
         }
-        this.models = SqlModels.load(dir, sourceNames());
+        this.models = SqlModels.load(dir, sourceNames(), variables());
         models.select(sql.select()); // an unknown model in sql.select fails here
     }
 
     /**
      * How late an event may arrive and still count: the sources' {@code allowed-lateness}. The
      * STREAMING sources' watermark trails the newest event time by this much, so that an event
-     * ingestion accepted (not routed to {@code raw.late_events}) also reaches the windowed marts,
-     * as a BATCH rebuild counts it: the largest lateness any enabled source with an event time
-     * allows ({@code sources.<name>.allowed-lateness}, or {@code ingestion.allowed-lateness}). The
-     * one place the SQL layer reads the ingestion configuration.
+     * ingestion accepted (not routed to the late table, {@code landing.late_events}) also reaches
+     * the windowed marts, as a BATCH rebuild counts it: the largest lateness any enabled source
+     * with an event time allows ({@code sources.<name>.allowed-lateness}, or {@code
+     * ingestion.allowed-lateness}). The one place the SQL layer reads the ingestion configuration.
      */
     static Duration allowedLateness(TidelineConfig config) {
         Duration fallback = config.ingestion().allowedLateness();
@@ -156,6 +156,7 @@ public final class SqlRunner {
     public SqlVariables variables() {
         SqlVariables v = new SqlVariables();
         v.put("CATALOG", config.catalog().name());
+        v.put("INGESTION_NAMESPACE", config.ingestion().namespace());
         Map<String, String> catalogProps = IcebergCatalogs.properties(config);
         v.put(
                 "CATALOG_OPTIONS",

@@ -58,9 +58,9 @@ final class SqlTests {
     /**
      * Every check: the declared tests, then the custom files, in name order within each.
      *
-     * @param relation how a target (a model's name, or a source table such as {@code raw.events})
-     *     is written in a query: a view model by its name, a table model as its table (on the audit
-     *     branch during write-audit-publish)
+     * @param relation how a target (a model's name, or a source table such as {@code
+     *     landing.events}) is written in a query: a view model by its name, a table model as its
+     *     table (on the audit branch during write-audit-publish)
      * @param previousRows the rows a table model's published table holds, for {@code row_count}'s
      *     {@code max_change} (null when unknown)
      * @param customFiles the custom check files

@@ -51,7 +51,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <ol>
  *   <li>(a) the ingestion job in BATCH mode (validation, dedup, lateness, quarantine, upserts into
- *       {@code raw.events});
+ *       {@code landing.events});
  *   <li>(b) a plain Flink SQL {@code INSERT INTO <iceberg> SELECT ... FROM <kafka>} in BATCH mode;
  *   <li>(c) a raw Kafka consumer that only reads the topic;
  * </ol>

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigLoader;
+import io.tideline.config.IngestionConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.testkit.TestParts;
 import java.io.IOException;
@@ -166,18 +167,18 @@ public final class IngestFixtures {
     }
 
     /** A table of the default namespace, for reading it back. */
-    public static TableIdentifier raw(String table) {
-        return TableIdentifier.of("raw", table);
+    public static TableIdentifier landing(String table) {
+        return TableIdentifier.of(IngestionConfig.DEFAULT_NAMESPACE, table);
     }
 
-    public static final TableIdentifier EVENTS_TABLE = raw("events");
-    public static final TableIdentifier ORDERS_TABLE = raw("orders");
-    public static final TableIdentifier CUSTOMERS_TABLE = raw("customers");
-    public static final TableIdentifier QUARANTINE = raw("quarantine");
-    public static final TableIdentifier LATE = raw("late_events");
-    public static final TableIdentifier EVENTS_CHANGELOG = raw("events_changelog");
-    public static final TableIdentifier ORDERS_CHANGELOG = raw("orders_changelog");
-    public static final TableIdentifier CUSTOMERS_CHANGELOG = raw("customers_changelog");
+    public static final TableIdentifier EVENTS_TABLE = landing("events");
+    public static final TableIdentifier ORDERS_TABLE = landing("orders");
+    public static final TableIdentifier CUSTOMERS_TABLE = landing("customers");
+    public static final TableIdentifier QUARANTINE = landing("quarantine");
+    public static final TableIdentifier LATE = landing("late_events");
+    public static final TableIdentifier EVENTS_CHANGELOG = landing("events_changelog");
+    public static final TableIdentifier ORDERS_CHANGELOG = landing("orders_changelog");
+    public static final TableIdentifier CUSTOMERS_CHANGELOG = landing("customers_changelog");
 
     public static KafkaProducer<byte[], byte[]> producer(TidelineConfig config) {
         Properties props = config.kafka().clientProperties();

@@ -96,9 +96,9 @@ class YamlSourcesIT {
                 .formatted(topic, ledgerExtraColumn);
     }
 
-    private static final TableIdentifier PAYMENTS = raw("payments");
-    private static final TableIdentifier LEDGER = raw("ledger");
-    private static final TableIdentifier ACCOUNTS = raw("accounts");
+    private static final TableIdentifier PAYMENTS = landing("payments");
+    private static final TableIdentifier LEDGER = landing("ledger");
+    private static final TableIdentifier ACCOUNTS = landing("accounts");
 
     @Test
     @Timeout(300)
@@ -226,7 +226,7 @@ class YamlSourcesIT {
                                 && s.of("ledger").read() == 5
                                 && s.of("accounts").read() == 4
                                 && count(streaming, PAYMENTS) == 3
-                                && count(streaming, raw("ledger_changelog")) == 3
+                                && count(streaming, landing("ledger_changelog")) == 3
                                 && byKey(streaming, ACCOUNTS, "id")
                                         .get(a1.toString())
                                         .get("name")
@@ -265,18 +265,18 @@ class YamlSourcesIT {
         assertThat(
                         canonical(
                                 batch,
-                                raw("payments_changelog"),
+                                landing("payments_changelog"),
                                 "processing_time",
                                 "ingestion_time",
                                 "source_position"))
                 .isEqualTo(
                         canonical(
                                 streaming,
-                                raw("payments_changelog"),
+                                landing("payments_changelog"),
                                 "processing_time",
                                 "ingestion_time",
                                 "source_position"));
-        for (TableIdentifier id : List.of(PAYMENTS, LEDGER, raw("ledger_changelog"))) {
+        for (TableIdentifier id : List.of(PAYMENTS, LEDGER, landing("ledger_changelog"))) {
             assertThat(canonical(batch, id, "processing_time"))
                     .as(id.toString())
                     .isEqualTo(canonical(streaming, id, "processing_time"));
@@ -324,11 +324,11 @@ class YamlSourcesIT {
         List<TableIdentifier> tables =
                 List.of(
                         PAYMENTS,
-                        raw("payments_changelog"),
+                        landing("payments_changelog"),
                         LEDGER,
-                        raw("ledger_changelog"),
+                        landing("ledger_changelog"),
                         ACCOUNTS,
-                        raw("accounts_changelog"),
+                        landing("accounts_changelog"),
                         QUARANTINE,
                         LATE);
         Map<TableIdentifier, List<String>> before = new LinkedHashMap<>();

@@ -63,8 +63,8 @@ class MaintenanceIT {
                                         "  retain-last: 1",
                                         "  orphan-min-age: 1h",
                                         ""));
-        TableIdentifier events = TableIdentifier.of("raw", "events");
-        TableIdentifier quarantine = TableIdentifier.of("raw", "quarantine");
+        TableIdentifier events = TableIdentifier.of("landing", "events");
+        TableIdentifier quarantine = TableIdentifier.of("landing", "quarantine");
 
         IngestJob.Running job = new IngestJob(config, parts.flink(config)).startStreaming();
         String savepoint;
@@ -109,10 +109,10 @@ class MaintenanceIT {
                 new MaintenanceJob(config, parts.flink(config))
                         .runOnce(new PrintStream(log, true, StandardCharsets.UTF_8));
         assertThat(log.toString(StandardCharsets.UTF_8))
-                .contains("raw.events: data files", "raw.quarantine: data files");
+                .contains("landing.events: data files", "landing.quarantine: data files");
         TableMaintenance.Result r =
                 results.stream()
-                        .filter(x -> x.table().equals("raw.events"))
+                        .filter(x -> x.table().equals("landing.events"))
                         .findFirst()
                         .orElseThrow();
         // Compacted: fewer data files than before, the same rows.
@@ -176,7 +176,7 @@ class MaintenanceIT {
         }
     }
 
-    /** The first column of every row (event_id of raw.events, source of raw.quarantine). */
+    /** The first column of every row (event_id of landing.events, source of landing.quarantine). */
     private static List<String> ids(TidelineConfig config, TableIdentifier id) {
         List<String> out = new ArrayList<>();
         try {

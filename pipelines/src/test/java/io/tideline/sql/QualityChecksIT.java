@@ -204,7 +204,7 @@ class QualityChecksIT {
         assertViolations(byName, "unique__customer_360__customer_id", 1, "\"customer_id\":\"1\"");
         assertViolations(
                 byName, "unique__daily_revenue__day_country_currency", 1, "\"row_count\":\"2\"");
-        assertViolations(byName, "unique__raw_events__event_id", 1, "\"event_id\":\"d13\"");
+        assertViolations(byName, "unique__landing_events__event_id", 1, "\"event_id\":\"d13\"");
         assertViolations(byName, "not_null__customer_360", 1, "\"customer_id\":\"2\"");
         assertViolations(byName, "not_null__orders", 1, "\"order_id\":\"o3\"");
         assertViolations(byName, "not_null__order_events", 1, "\"event_id\":\"d11\"");
@@ -234,10 +234,10 @@ class QualityChecksIT {
                 "\"model\":\"funnel_hourly\"");
         assertViolations(
                 byName,
-                "freshness__raw",
+                "freshness__landing",
                 2,
-                "\"model\":\"raw.events\"",
-                "\"model\":\"raw.orders\"");
+                "\"model\":\"landing.events\"",
+                "\"model\":\"landing.orders\"");
         // Only d7: the usual orders (d6 is judged on five before it) and the later ones are not.
         assertViolations(byName, "outliers__order_amount", 1, "\"event_id\":\"d7\"");
 

@@ -4,6 +4,7 @@
 package io.tideline.sql;
 
 import io.tideline.catalog.IcebergCatalogs;
+import io.tideline.config.IngestionConfig;
 import io.tideline.config.TidelineConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,17 +29,21 @@ import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
 
 /**
- * The raw tables of the README's contract ({@code raw.events}, {@code raw.orders}, {@code
- * raw.customers}) and their change logs ({@code raw.*_changelog}, what the STREAMING sources read),
- * created and filled with the Iceberg Java API, for tests and the benchmark. Rows appended to a raw
- * table go to its change log too, as ingestion does; the test tables are plain appends, so they may
- * hold several versions of a key (the staging views pick the latest).
+ * The ingested tables of the README's contract ({@code landing.events}, {@code landing.orders},
+ * {@code landing.customers}, in the default namespace {@link IngestionConfig#DEFAULT_NAMESPACE})
+ * and their change logs ({@code landing.*_changelog}, what the STREAMING sources read), created and
+ * filled with the Iceberg Java API, for tests and the benchmark. Rows appended to an ingested table
+ * go to its change log too, as ingestion does; the test tables are plain appends, so they may hold
+ * several versions of a key (the staging views pick the latest).
  */
 public final class RawTables {
 
-    public static final TableIdentifier EVENTS = TableIdentifier.of("raw", "events");
-    public static final TableIdentifier ORDERS = TableIdentifier.of("raw", "orders");
-    public static final TableIdentifier CUSTOMERS = TableIdentifier.of("raw", "customers");
+    public static final TableIdentifier EVENTS =
+            TableIdentifier.of(IngestionConfig.DEFAULT_NAMESPACE, "events");
+    public static final TableIdentifier ORDERS =
+            TableIdentifier.of(IngestionConfig.DEFAULT_NAMESPACE, "orders");
+    public static final TableIdentifier CUSTOMERS =
+            TableIdentifier.of(IngestionConfig.DEFAULT_NAMESPACE, "customers");
 
     private static final Types.TimestampType TZ = Types.TimestampType.withZone();
     private static final Types.DecimalType MONEY = Types.DecimalType.of(18, 2);
@@ -93,8 +98,9 @@ public final class RawTables {
 
     /** Creates the three raw tables (format v2, unpartitioned), empty. */
     public RawTables create() {
-        if (catalog instanceof SupportsNamespaces ns && !ns.namespaceExists(Namespace.of("raw"))) {
-            ns.createNamespace(Namespace.of("raw"));
+        if (catalog instanceof SupportsNamespaces ns
+                && !ns.namespaceExists(Namespace.of(IngestionConfig.DEFAULT_NAMESPACE))) {
+            ns.createNamespace(Namespace.of(IngestionConfig.DEFAULT_NAMESPACE));
         }
         create(EVENTS, EVENTS_SCHEMA);
         create(ORDERS, ORDERS_SCHEMA);

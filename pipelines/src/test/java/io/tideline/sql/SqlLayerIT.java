@@ -10,6 +10,7 @@ import io.tideline.config.TidelineConfig;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -103,16 +104,44 @@ class SqlLayerIT {
                 .allSatisfy(c -> assertThat(c.passed()).as(c.toString()).isTrue());
         assertThat(result.passed()).isTrue();
 
-        // The same files in the real Flink SQL client: the init file (variables substituted) and
-        // a query file, run as they are, over the marts just built.
-        String output =
-                SqlClientProcess.run(
-                        parts.dir(),
-                        runner.clientInitScript(),
-                        SQL_DIR.resolve("queries/revenue_by_country.sql"));
+        // The same files in the real Flink SQL client: the init file (variables substituted),
+        // then what an analyst types first (SHOW TABLES, an unquoted query on the ingested
+        // namespace, as the README shows them), then a query file as it is, over the marts just
+        // built.
+        Path script = parts.dir().resolve("analyst.sql");
+        Files.writeString(
+                script,
+                String.join(
+                                "\n",
+                                "SET 'sql-client.execution.result-mode' = 'TABLEAU';",
+                                "SET 'execution.runtime-mode' = 'batch';",
+                                "SHOW TABLES;",
+                                "SELECT 'ingested' AS what, COUNT(*) AS n FROM landing.customers;",
+                                "SELECT 'current' AS what, COUNT(*) AS n FROM customers;",
+                                "")
+                        + Files.readString(SQL_DIR.resolve("queries/revenue_by_country.sql")));
+        String output = SqlClientProcess.run(parts.dir(), runner.clientInitScript(), script);
         assertThat(output)
                 .contains("Successfully initialized from sql script")
                 .doesNotContain("[ERROR]");
+        // SHOW TABLES lists the ingested tables: init.sql made their namespace current.
+        assertThat(output).contains("table name");
+        for (String table :
+                List.of(
+                        "customers",
+                        "orders",
+                        "events",
+                        "customers_changelog",
+                        "orders_changelog",
+                        "events_changelog")) {
+            assertThat(output).containsPattern("\\|\\s+" + table + "\\s+\\|");
+        }
+        // landing.customers, unquoted (raw.customers was a ParseException: RAW is reserved),
+        // and the same table by its bare name: every customer row appended above.
+        int customers = GoldenData.customers().size();
+        assertThat(output)
+                .containsPattern("\\|\\s+ingested\\s+\\|\\s+" + customers + "\\s+\\|")
+                .containsPattern("\\|\\s+current\\s+\\|\\s+" + customers + "\\s+\\|");
         // FR EUR: 100.00 + 50.00 - 50.00 over 2 orders; US USD: 30.00, 1 order.
         assertThat(output)
                 .containsPattern("\\|\\s+FR\\s+\\|\\s+EUR\\s+\\|\\s+100\\.00\\s+\\|\\s+2\\s+\\|");

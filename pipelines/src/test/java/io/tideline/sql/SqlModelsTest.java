@@ -66,12 +66,33 @@ class SqlModelsTest {
         assertThat(names)
                 .hasSize(15)
                 .contains(
-                        "unique__raw_events__event_id",
-                        "freshness__raw",
+                        "unique__landing_events__event_id",
+                        "freshness__landing",
                         "row_count__marts",
                         "outliers__order_amount",
                         "relationships__customer_360__customers",
                         "accepted_values__currency");
+    }
+
+    @Test
+    void theSourceTablesFollowTheIngestionNamespace() {
+        assertThat(
+                        SqlModels.load(SqlLayerIT.SQL_DIR, SOURCES).tests().stream()
+                                .filter(SqlModels.DeclaredTest::source)
+                                .map(SqlModels.DeclaredTest::target)
+                                .distinct())
+                .containsExactly("landing.events", "landing.orders");
+        SqlModels bronze =
+                SqlModels.load(
+                        SqlLayerIT.SQL_DIR,
+                        SOURCES,
+                        new SqlVariables().put("INGESTION_NAMESPACE", "bronze"));
+        assertThat(
+                        bronze.tests().stream()
+                                .filter(SqlModels.DeclaredTest::source)
+                                .map(SqlModels.DeclaredTest::target)
+                                .distinct())
+                .containsExactly("bronze.events", "bronze.orders");
     }
 
     @Test
@@ -117,7 +138,7 @@ class SqlModelsTest {
     @Test
     void settingsAndTestsAreCheckedAtLoad(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("marts"));
-        Files.writeString(dir.resolve("marts/m.sql"), "SELECT * FROM `raw`.events");
+        Files.writeString(dir.resolve("marts/m.sql"), "SELECT * FROM landing.events");
         Files.writeString(dir.resolve("models.yaml"), "models:\n  m:\n    materialised: table\n");
         assertThatThrownBy(() -> SqlModels.load(dir, SOURCES))
                 .hasMessageContaining("models.m: unknown key 'materialised'");

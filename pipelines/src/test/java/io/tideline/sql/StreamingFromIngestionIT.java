@@ -31,10 +31,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The STREAMING marts follow what ingestion really writes. Ingestion upserts {@code raw.orders} and
- * {@code raw.customers} (equality deletes), which Iceberg's streaming source cannot follow, and
- * appends every version to {@code raw.*_changelog}, which the STREAMING sources read. Here both
- * STREAMING jobs run on the real parts: a customer changes plan in PostgreSQL, an order turns
+ * The STREAMING marts follow what ingestion really writes. Ingestion upserts {@code landing.orders}
+ * and {@code landing.customers} (equality deletes), which Iceberg's streaming source cannot follow,
+ * and appends every version to {@code landing.*_changelog}, which the STREAMING sources read. Here
+ * both STREAMING jobs run on the real parts: a customer changes plan in PostgreSQL, an order turns
  * refunded in a new file drop, a refund event and a re-delivered event arrive on Kafka, and the
  * marts follow; a BATCH rebuild of the same raw tables then gives the same marts, row for row.
  */
@@ -114,7 +114,7 @@ class StreamingFromIngestionIT {
                             "country=FR|currency=EUR|day=2025-12-02|gross=30.00|net=30.00"
                                     + "|order_count=1|refunds=0.00");
 
-            // Changes, as ingestion writes them: upserts of raw.customers and raw.orders.
+            // Changes, as ingestion writes them: upserts of landing.customers and landing.orders.
             try (KafkaProducer<byte[], byte[]> p = producer(config);
                     Connection db = parts.connect()) {
                 upsertCustomer(db, 2, "bob@example.com", "Bob", "FR", "pro", at("12-04T00:00"));

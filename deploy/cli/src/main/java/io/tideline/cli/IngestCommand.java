@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
         name = "ingest",
         mixinStandardHelpOptions = true,
         description = {
-            "Ingest the configured sources into the Iceberg raw tables.",
+            "Ingest the configured sources into the Iceberg landing tables.",
             "BATCH reads every source to its end and prints the counts per source (exit 0 when"
                     + " read = accepted + quarantined + late + duplicates for each, else 1).",
             "STREAMING runs until Ctrl-C or SIGTERM, printing the counts every --every; then it"

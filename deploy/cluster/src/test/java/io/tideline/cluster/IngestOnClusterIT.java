@@ -107,7 +107,7 @@ class IngestOnClusterIT {
                             "STREAMING");
             await(
                     () -> eventIds(config).size() == 300,
-                    "300 rows in raw.events",
+                    "300 rows in landing.events",
                     Duration.ofSeconds(120));
 
             String savepoint = cluster.stopWithSavepoint(job, parts.dir().resolve("savepoints"));
@@ -127,7 +127,7 @@ class IngestOnClusterIT {
                             "STREAMING");
             await(
                     () -> eventIds(config).size() >= 500,
-                    "500 rows in raw.events",
+                    "500 rows in landing.events",
                     Duration.ofSeconds(120));
             assertThat(cluster.jobStatus(resumed)).isEqualTo("RUNNING");
 
@@ -177,7 +177,7 @@ class IngestOnClusterIT {
         List<String> ids = new ArrayList<>();
         try {
             Table table =
-                    IcebergCatalogs.open(config).loadTable(TableIdentifier.of("raw", "events"));
+                    IcebergCatalogs.open(config).loadTable(TableIdentifier.of("landing", "events"));
             try (CloseableIterable<Record> rows =
                     IcebergGenerics.read(table).select("event_id").build()) {
                 rows.forEach(r -> ids.add((String) r.getField("event_id")));

@@ -299,7 +299,8 @@ public final class LocalPlatform {
                             + generated.customers()
                             + " customers");
 
-            progress.step("Ingestion, BATCH: Kafka, file drops and PostgreSQL into Iceberg raw.*");
+            progress.step(
+                    "Ingestion, BATCH: Kafka, file drops and PostgreSQL into Iceberg landing.*");
             IngestSummary ingest = new IngestJob(live, flink).runBatch();
             ObjectNode ingestion = summary.section("ingestion");
             for (String source : List.of(EVENTS, ORDERS, CUSTOMERS)) {

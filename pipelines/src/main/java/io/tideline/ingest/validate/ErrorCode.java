@@ -3,7 +3,7 @@
  */
 package io.tideline.ingest.validate;
 
-/** Why a record went to {@code raw.quarantine}. Documented in pipelines/README.md. */
+/** Why a record went to {@code landing.quarantine}. Documented in pipelines/README.md. */
 public enum ErrorCode {
     /** The bytes are not valid UTF-8. */
     INVALID_UTF8,

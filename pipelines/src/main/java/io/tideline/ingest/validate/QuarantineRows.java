@@ -12,7 +12,7 @@ import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
 
-/** Builds {@code raw.quarantine} rows. */
+/** Builds {@code landing.quarantine} rows. */
 public final class QuarantineRows {
 
     private QuarantineRows() {}
