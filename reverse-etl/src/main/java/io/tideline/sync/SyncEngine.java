@@ -748,17 +748,24 @@ public final class SyncEngine {
             List<Ledger.Delivered> delivered = new ArrayList<>();
             List<Ledger.Rejected> rejectedRows = new ArrayList<>();
             List<String> removed = new ArrayList<>();
+            List<String> cleared = new ArrayList<>();
             for (Landed l : landed) {
-                collect(l, delivered, rejectedRows, removed);
+                collect(l, delivered, rejectedRows, removed, cleared);
             }
-            ledger.saveBatch(runId, name, delivered, rejectedRows, removed, counts());
+            ledger.saveBatch(runId, name, delivered, rejectedRows, removed, cleared, counts());
         }
 
+        /**
+         * @param cleared gets the rows delivered or removed that had an open rejection when the run
+         *     read the ledger: only they can have one to clear (this run rejects a row at most
+         *     once, and no other run of the sync writes meanwhile: the run holds its lock)
+         */
         private void collect(
                 Landed l,
                 List<Ledger.Delivered> delivered,
                 List<Ledger.Rejected> rejectedRows,
-                List<String> removed) {
+                List<String> removed,
+                List<String> cleared) {
             Map<String, Planned> byKey = new HashMap<>();
             l.batch().forEach(p -> byKey.put(p.record().key(), p));
             for (RecordOutcome o : l.outcomes()) {
@@ -768,6 +775,9 @@ public final class SyncEngine {
                 }
                 boolean removal = p.hash() == null;
                 if (o.success()) {
+                    if (p.prior() != null) {
+                        cleared.add(o.key());
+                    }
                     if (removal) {
                         removed.add(o.key());
                         deleted++;
