@@ -9,7 +9,6 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalBiFunction;
-import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.tideline.config.DestinationConfig;
@@ -36,10 +35,10 @@ import java.util.function.BooleanSupplier;
  *       sync to it, so a slow API holds only its own threads, never another destination's. {@link
  *       #submit} waits while the destination already holds {@link #capacity()} batches (running or
  *       queued), so the bulkhead's queue never overflows;
- *   <li><b>rate limiting</b>: every attempt takes a permit of the account's pacer (a {@link
- *       RateLimiter} that spreads calls evenly at the limit's rate) and a ticket of its exact
- *       rolling-window guard ({@link RollingWindow}), released when the call ends; the sync's own
- *       cap, if it has one, adds a pacer and a guard of its own ({@link AccountLimiters});
+ *   <li><b>rate limiting</b>: every attempt takes a permit of the account's pacer (a {@link Pacer}
+ *       that spreads calls evenly at the limit's rate) and a ticket of its exact rolling-window
+ *       guard ({@link RollingWindow}), released when the call ends; the sync's own cap, if it has
+ *       one, adds a pacer and a guard of its own ({@link AccountLimiters});
  *   <li><b>timeouts</b>: each call's exchange runs under the destination's Resilience4j {@code
  *       TimeLimiter} ({@link HttpCalls#exchange}), cancelled when no answer came in time;
  *   <li><b>retries</b>: 429, 5xx and timeouts are retried with exponential backoff and jitter,
@@ -374,13 +373,13 @@ public final class DestinationChannel {
                 throw new Stopped();
             }
             // the pacers spread the calls evenly; the guards make the limits exact
-            RateLimiter.waitForPermission(accountLimit.pacer());
+            accountLimit.pacer().acquire();
             AccountLimiters.Limit reported = account.reported();
             if (reported != null) {
-                RateLimiter.waitForPermission(reported.pacer());
+                reported.pacer().acquire();
             }
             if (syncLimit != null) {
-                RateLimiter.waitForPermission(syncLimit.pacer());
+                syncLimit.pacer().acquire();
             }
             if (stop.getAsBoolean()) {
                 throw new Stopped();

@@ -398,6 +398,7 @@ public final class Ledger implements AutoCloseable {
     /**
      * Saves one batch's outcome in one transaction: the delivered rows' state, the rejected rows,
      * the removed rows, and the run's counts so far. A crash after this loses nothing of the batch.
+     * The open rejections of the delivered and removed rows are cleared.
      */
     public void saveBatch(
             long runId,
@@ -405,6 +406,25 @@ public final class Ledger implements AutoCloseable {
             List<Delivered> delivered,
             List<Rejected> rejected,
             List<String> removed,
+            Counts counts) {
+        List<String> cleared = new java.util.ArrayList<>(removed);
+        delivered.forEach(d -> cleared.add(d.key()));
+        saveBatch(runId, sync, delivered, rejected, removed, cleared, counts);
+    }
+
+    /**
+     * The same, clearing the open rejections of {@code clearRejections} only: the delivered and
+     * removed rows that may have one. A run that knows which rows had a rejection when it read them
+     * ({@link #loadRejections}, under the sync's lock, so that no other run adds any meanwhile)
+     * passes those, and a first sync of a million rows does not look a million keys up for nothing.
+     */
+    public void saveBatch(
+            long runId,
+            String sync,
+            List<Delivered> delivered,
+            List<Rejected> rejected,
+            List<String> removed,
+            List<String> clearRejections,
             Counts counts) {
         try {
             connection.setAutoCommit(false);
@@ -433,10 +453,8 @@ public final class Ledger implements AutoCloseable {
                     p.executeBatch();
                 }
             }
-            if (!delivered.isEmpty() || !removed.isEmpty()) {
-                List<String> cleared = new java.util.ArrayList<>(removed);
-                delivered.forEach(d -> cleared.add(d.key()));
-                deleteKeys("reverse_etl.rejections", sync, cleared);
+            if (!clearRejections.isEmpty()) {
+                deleteKeys("reverse_etl.rejections", sync, clearRejections);
             }
             if (!removed.isEmpty()) {
                 deleteKeys("reverse_etl.sync_state", sync, removed);

@@ -16,11 +16,18 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.Temporal;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.iceberg.Schema;
@@ -53,6 +60,8 @@ final class SourceRows {
     private final List<String> columns = new ArrayList<>();
     private final Object[] constants;
     private final String identityField;
+    private final String[] names;
+    private final boolean uniqueFieldNames;
 
     /**
      * @param identityField the destination field that identifies records, or null (the key does)
@@ -72,19 +81,104 @@ final class SourceRows {
             fieldNames.add(e.getKey());
             constants[i++] = e.getValue();
         }
+        names = fieldNames.toArray(String[]::new);
+        uniqueFieldNames = new HashSet<>(fieldNames).size() == names.length;
     }
 
     List<String> fieldNames() {
         return fieldNames;
     }
 
-    /** Destination field → value, for one row. */
+    /**
+     * Destination field → value, for one row, in the order of {@link #fieldNames}: a read-only view
+     * of the row's values (a run holds one per row it sends, so it copies nothing), or a copy when
+     * two fields share a name (the later value wins, as in a map built field by field).
+     */
     Map<String, Object> fields(Object[] values) {
+        if (uniqueFieldNames) {
+            return new RowFields(names, values);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < values.length; i++) {
             m.put(fieldNames.get(i), values[i]);
         }
         return m;
+    }
+
+    /** A row's fields as a read-only map over its names and values (null values allowed). */
+    static final class RowFields extends AbstractMap<String, Object> {
+        private final String[] names;
+        private final Object[] values;
+
+        RowFields(String[] names, Object[] values) {
+            this.names = names;
+            this.values = values;
+        }
+
+        @Override
+        public int size() {
+            return names.length;
+        }
+
+        private int indexOf(Object key) {
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].equals(key)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return indexOf(key) >= 0;
+        }
+
+        @Override
+        public Object get(Object key) {
+            int i = indexOf(key);
+            return i < 0 ? null : values[i];
+        }
+
+        @Override
+        public void forEach(BiConsumer<? super String, ? super Object> action) {
+            for (int i = 0; i < names.length; i++) {
+                action.accept(names[i], values[i]);
+            }
+        }
+
+        @Override
+        public Set<Map.Entry<String, Object>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public int size() {
+                    return names.length;
+                }
+
+                @Override
+                public Iterator<Map.Entry<String, Object>> iterator() {
+                    return new Iterator<>() {
+                        private int i;
+
+                        @Override
+                        public boolean hasNext() {
+                            return i < names.length;
+                        }
+
+                        @Override
+                        public Map.Entry<String, Object> next() {
+                            if (i >= names.length) {
+                                throw new NoSuchElementException();
+                            }
+                            Map.Entry<String, Object> e =
+                                    new AbstractMap.SimpleImmutableEntry<>(names[i], values[i]);
+                            i++;
+                            return e;
+                        }
+                    };
+                }
+            };
+        }
     }
 
     /**
@@ -107,6 +201,7 @@ final class SourceRows {
             throw new IllegalStateException(e);
         }
         int identityIndex = identityField == null ? -1 : fieldNames.indexOf(identityField);
+        StringBuilder hashText = new StringBuilder(256);
         Consumer<Function<String, Object>> each =
                 r -> {
                     String key = key(r);
@@ -125,7 +220,9 @@ final class SourceRows {
                                     : values[identityIndex] == null
                                             ? null
                                             : String.valueOf(values[identityIndex]);
-                    rows.accept(new MappedRow(key, identity, hash(sha, values), values));
+                    rows.accept(
+                            new MappedRow(
+                                    key, identity, hash(sha, hashText, names, values), values));
                 };
         if (sync.source().isPostgres()) {
             PostgresSource.read(config, sync.source(), needed, each);
@@ -206,24 +303,28 @@ final class SourceRows {
         return v.toString();
     }
 
-    private String hash(MessageDigest sha, Object[] values) {
-        sha.reset();
+    /**
+     * The row's content hash: SHA-256 over, for each field, its name's UTF-8 bytes, 0, its value's
+     * text's UTF-8 bytes, 1 (the ledger keeps it: these bytes must not change). Encoded once, as
+     * one string of those characters (U+0000 and U+0001 are the bytes 0 and 1 in UTF-8, and no
+     * surrogate pair can form across them), so that a row costs one update, not one per part.
+     */
+    static String hash(MessageDigest sha, StringBuilder b, String[] names, Object[] values) {
+        b.setLength(0);
         for (int i = 0; i < values.length; i++) {
-            sha.update(fieldNames.get(i).getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
+            b.append(names[i]).append('\u0000');
             Object v = values[i];
-            String text =
-                    v == null
-                            ? "\u0000null"
-                            : v instanceof BigDecimal d
-                                    ? d.stripTrailingZeros().toPlainString()
-                                    : v.toString();
-            sha.update(text.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 1);
+            if (v == null) {
+                b.append("\u0000null");
+            } else if (v instanceof BigDecimal d) {
+                b.append(d.stripTrailingZeros().toPlainString());
+            } else {
+                b.append(v.toString());
+            }
+            b.append('\u0001');
         }
-        return Base64.getUrlEncoder()
-                .withoutPadding()
-                .encodeToString(sha.digest())
-                .substring(0, 22);
+        sha.reset();
+        byte[] digest = sha.digest(b.toString().getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, 22);
     }
 }

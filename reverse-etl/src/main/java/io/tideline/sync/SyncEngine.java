@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs syncs: reads the source, compares it with the ledger's state of the last successful
  * deliveries, sends only new, changed, previously rejected and (mirror mode) removed rows, and
- * saves the outcome of every batch as it lands, so that a crash loses nothing and a rerun re-sends
+ * saves the outcome of every batch as it lands (the batches that landed together in one
+ * transaction, once the next calls are out), so that a crash loses nothing and a rerun re-sends
  * nothing already delivered. The same engine serves the one-shot command and the scheduler.
  */
 public final class SyncEngine {
@@ -249,6 +250,7 @@ public final class SyncEngine {
         private final List<RunReport.Sample> invalidSamples = new ArrayList<>();
         private final List<RunReport.Sample> rejectedSamples = new ArrayList<>();
         private DestinationChannel channel;
+        private CompletableFuture<DestinationChannel> opening;
 
         Run(
                 Ledger ledger,
@@ -284,27 +286,84 @@ public final class SyncEngine {
                     sync.destination(),
                     sync.mode(),
                     options.dryRun() ? ", dry run" : "");
-            Destination destination = Destinations.create(dest, name);
-            destination.startRun(runId);
-            channel =
-                    new DestinationChannel(
-                            sync.destination(), dest, destination, sync.rateLimit(), name);
+            // the destination's client and resilience are set up while the source is read (the
+            // first run of a process loads their classes and the TLS trust store: about a second)
+            opening = new CompletableFuture<>();
+            Thread opener =
+                    new Thread(
+                            () -> {
+                                try {
+                                    Destination d = Destinations.create(dest, name);
+                                    d.startRun(runId);
+                                    opening.complete(
+                                            new DestinationChannel(
+                                                    sync.destination(),
+                                                    dest,
+                                                    d,
+                                                    sync.rateLimit(),
+                                                    name));
+                                } catch (Throwable t) {
+                                    opening.completeExceptionally(t);
+                                }
+                            },
+                            "sync-" + name + "-open-destination");
+            opener.setDaemon(true);
+            opener.start();
             String failure = null;
             List<String> samplePayloads = null;
+            Map<Operation, List<Planned>> plan = null;
+            long planning = System.nanoTime();
             try {
-                Map<Operation, List<Planned>> plan = plan();
-                if (options.dryRun()) {
-                    samplePayloads = samples(destination, plan);
-                } else {
-                    failure = send(plan);
-                }
+                plan = plan();
+                LOG.info(
+                        "Run {} of sync {}: {} rows read and compared in {} ms",
+                        runId,
+                        name,
+                        queried,
+                        (System.nanoTime() - planning) / 1_000_000);
             } catch (SourceRows.SourceException | Ledger.LedgerException | GuardRefusal e) {
                 failure = e.getMessage();
             } catch (RuntimeException e) {
                 LOG.error("Run {} of sync {} failed", runId, name, e);
                 failure = e.getClass().getSimpleName() + ": " + e.getMessage();
             }
+            // a destination that cannot be set up fails the call, as when it was set up first
+            channel = channel();
+            Destination destination = channel.destination();
+            if (failure == null) {
+                try {
+                    if (options.dryRun()) {
+                        samplePayloads = samples(destination, plan);
+                    } else {
+                        failure = send(plan);
+                    }
+                } catch (SourceRows.SourceException | Ledger.LedgerException | GuardRefusal e) {
+                    failure = e.getMessage();
+                } catch (RuntimeException e) {
+                    LOG.error("Run {} of sync {} failed", runId, name, e);
+                    failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
+            }
             return finish(failure, samplePayloads, destination);
+        }
+
+        /** The run's channel, once the destination is set up; its failure is rethrown as is. */
+        private DestinationChannel channel() {
+            if (channel != null) {
+                return channel;
+            }
+            try {
+                return opening.join();
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw e;
+            }
         }
 
         /** Reads the source and decides what each row needs. */
@@ -413,7 +472,8 @@ public final class SyncEngine {
                                                             .startsWith(
                                                                     DestinationChannel
                                                                             .OUTCOME_UNKNOWN)
-                                                    && channel.destination()
+                                                    && channel()
+                                                            .destination()
                                                             .idempotent(Operation.UPSERT)
                                             ? Operation.UPSERT
                                             : Operation.INSERT;
@@ -503,7 +563,7 @@ public final class SyncEngine {
         }
 
         private int batchSize() {
-            int max = channel.destination().maxBatchSize();
+            int max = channel().destination().maxBatchSize();
             return Math.max(1, Math.min(max, sync.batchSize() == null ? max : sync.batchSize()));
         }
 
@@ -565,8 +625,12 @@ public final class SyncEngine {
             int inFlight = 0;
             String failure = null;
             int saved = 0;
+            // batches that landed and are not yet in the ledger: saved together, in one
+            // transaction, once no batch can be submitted (the next calls go out first)
+            List<Landed> toSave = new ArrayList<>();
+            List<Landed> drained = new ArrayList<>();
             try {
-                while (next < batches.size() || inFlight > 0) {
+                while (next < batches.size() || inFlight > 0 || !toSave.isEmpty()) {
                     if (next < batches.size() && stop.get()) {
                         // never submitted: pending, as the batches that saw the stop in the queue
                         for (List<Planned> batch : batches.subList(next, batches.size())) {
@@ -588,24 +652,42 @@ public final class SyncEngine {
                         inFlight++;
                         continue;
                     }
-                    Landed l = landed.take();
-                    inFlight--;
-                    Throwable error =
-                            l.error() instanceof CompletionException c ? c.getCause() : l.error();
-                    if (error != null) {
-                        countPending(l.batch());
-                        if (!(error instanceof DestinationChannel.Stopped)) {
-                            stop.set(true);
-                            if (failure == null) {
-                                failure = describe(error);
-                                LOG.warn("Run {} of sync {} stops: {}", runId, name, failure);
+                    drained.clear();
+                    if (toSave.isEmpty()) {
+                        drained.add(landed.take());
+                    }
+                    landed.drainTo(drained);
+                    for (Landed l : drained) {
+                        inFlight--;
+                        Throwable error =
+                                l.error() instanceof CompletionException c
+                                        ? c.getCause()
+                                        : l.error();
+                        if (error != null) {
+                            countPending(l.batch());
+                            if (!(error instanceof DestinationChannel.Stopped)) {
+                                stop.set(true);
+                                if (failure == null) {
+                                    failure = describe(error);
+                                    LOG.warn("Run {} of sync {} stops: {}", runId, name, failure);
+                                }
                             }
+                            continue;
                         }
+                        toSave.add(l);
+                    }
+                    if (!drained.isEmpty() && next < batches.size() && inFlight < window) {
+                        // room for more calls: submit them before saving
                         continue;
                     }
-                    save(l);
-                    saved++;
-                    options.listener().batchSaved(runId, saved, counts());
+                    if (!toSave.isEmpty()) {
+                        save(toSave);
+                        for (int i = 0; i < toSave.size(); i++) {
+                            saved++;
+                            options.listener().batchSaved(runId, saved, counts());
+                        }
+                        toSave.clear();
+                    }
                 }
             } catch (InterruptedException e) {
                 stop.set(true);
@@ -658,12 +740,34 @@ public final class SyncEngine {
             return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
 
-        private void save(Landed l) {
-            Map<String, Planned> byKey = new HashMap<>();
-            l.batch().forEach(p -> byKey.put(p.record().key(), p));
+        /**
+         * Saves the outcomes of batches that landed, in one transaction: a ledger commit costs a
+         * disk flush, and one per batch would cap a run at the flushes per second, not the limit.
+         */
+        private void save(List<Landed> landed) {
             List<Ledger.Delivered> delivered = new ArrayList<>();
             List<Ledger.Rejected> rejectedRows = new ArrayList<>();
             List<String> removed = new ArrayList<>();
+            List<String> cleared = new ArrayList<>();
+            for (Landed l : landed) {
+                collect(l, delivered, rejectedRows, removed, cleared);
+            }
+            ledger.saveBatch(runId, name, delivered, rejectedRows, removed, cleared, counts());
+        }
+
+        /**
+         * @param cleared gets the rows delivered or removed that had an open rejection when the run
+         *     read the ledger: only they can have one to clear (this run rejects a row at most
+         *     once, and no other run of the sync writes meanwhile: the run holds its lock)
+         */
+        private void collect(
+                Landed l,
+                List<Ledger.Delivered> delivered,
+                List<Ledger.Rejected> rejectedRows,
+                List<String> removed,
+                List<String> cleared) {
+            Map<String, Planned> byKey = new HashMap<>();
+            l.batch().forEach(p -> byKey.put(p.record().key(), p));
             for (RecordOutcome o : l.outcomes()) {
                 Planned p = byKey.get(o.key());
                 if (p == null) {
@@ -671,6 +775,9 @@ public final class SyncEngine {
                 }
                 boolean removal = p.hash() == null;
                 if (o.success()) {
+                    if (p.prior() != null) {
+                        cleared.add(o.key());
+                    }
                     if (removal) {
                         removed.add(o.key());
                         deleted++;
@@ -719,7 +826,6 @@ public final class SyncEngine {
                     retried++;
                 }
             }
-            ledger.saveBatch(runId, name, delivered, rejectedRows, removed, counts());
         }
 
         private Counts counts() {

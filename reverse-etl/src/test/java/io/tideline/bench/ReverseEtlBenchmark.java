@@ -63,7 +63,7 @@ public final class ReverseEtlBenchmark {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         try (LocalPostgres pg = LocalPostgres.start(dir.resolve("postgres"), 0);
                 SaasEmulator emulator =
-                        SaasEmulator.start(
+                        startEmulator(
                                 EmulatorOptions.defaults("bench-token")
                                         .withRateLimit(LIMIT, Duration.ofSeconds(1))
                                         .withDailyLimit(100_000_000))) {
@@ -114,7 +114,10 @@ public final class ReverseEtlBenchmark {
             // 1. first sync, 1% of the rows rejected for their content
             emulator.setFaults(EmulatorOptions.Faults.NONE.withRecordRejection(0.01));
             int before = emulator.calls().size();
+            long firstStart = System.nanoTime();
             RunReport first = engine.run("first", SyncEngine.RunOptions.defaults().out(quiet));
+            long firstEnd = System.nanoTime();
+
             emulator.setFaults(EmulatorOptions.Faults.NONE);
             List<ReceivedCall> calls = emulator.calls().subList(before, emulator.calls().size());
             double firstSeconds = first.durationMs() / 1000.0;
@@ -137,6 +140,13 @@ public final class ReverseEtlBenchmark {
                     calls.stream().filter(c -> c.status() == 429).count(),
                     first.counts().parked(),
                     100.0 * first.counts().parked() / rows);
+            System.out.printf(
+                    Locale.ROOT,
+                    "   (where the time went: %.1f s before the first call, %.1f s from the first"
+                            + " call's arrival to the last's, %.1f s after the last call)%n",
+                    (first(calls) - emulatorMillis(firstStart)) / 1000.0,
+                    sendSeconds,
+                    (emulatorMillis(firstEnd) - last(calls)) / 1000.0);
 
             // 2. sustained rate with 10% of calls answered 5xx
             List<TestTables.Customer> faultData = new ArrayList<>(faultRows);
@@ -201,6 +211,27 @@ public final class ReverseEtlBenchmark {
                     rows + faultRows - resync.counts().held());
         }
         System.exit(0);
+    }
+
+    /** When the emulator started ({@link System#nanoTime}, within a few ms: just before it). */
+    private static long emulatorStart;
+
+    private static SaasEmulator startEmulator(EmulatorOptions options) {
+        emulatorStart = System.nanoTime();
+        return SaasEmulator.start(options);
+    }
+
+    /** A {@link System#nanoTime} on the clock of {@link ReceivedCall#atMillis()}. */
+    private static double emulatorMillis(long nanos) {
+        return (nanos - emulatorStart) / 1e6;
+    }
+
+    private static double first(List<ReceivedCall> calls) {
+        return calls.stream().mapToDouble(ReceivedCall::atMillis).min().orElse(0);
+    }
+
+    private static double last(List<ReceivedCall> calls) {
+        return calls.stream().mapToDouble(ReceivedCall::atMillis).max().orElse(0);
     }
 
     private static double span(List<ReceivedCall> calls) {

@@ -227,9 +227,8 @@ class RollingWindowTest {
         assertThat(AccountLimiters.forSync("rolling-window-test", limit)).isNotSameAs(a);
         assertThat(a.guard().requests()).isEqualTo(100);
         assertThat(a.guard().per()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(a.pacer().getRateLimiterConfig().getLimitForPeriod()).isEqualTo(1);
-        assertThat(a.pacer().getRateLimiterConfig().getLimitRefreshPeriod())
-                .isEqualTo(Duration.ofMillis(10));
+        assertThat(a.pacer().cycle()).isEqualTo(Duration.ofMillis(10));
+        assertThat(a.pacer().burst()).isEqualTo(25);
     }
 
     /**
