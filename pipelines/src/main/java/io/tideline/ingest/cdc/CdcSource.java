@@ -5,6 +5,7 @@ package io.tideline.ingest.cdc;
 
 import io.tideline.config.PostgresConfig;
 import io.tideline.config.SourceConfig;
+import io.tideline.ingest.OneSplitEnumerator;
 import io.tideline.ingest.RawRecord;
 import java.util.List;
 import java.util.Properties;
@@ -57,13 +58,13 @@ public final class CdcSource
     @Override
     public SplitEnumerator<CdcSplit, List<CdcSplit>> createEnumerator(
             SplitEnumeratorContext<CdcSplit> context) {
-        return new CdcEnumerator(context, List.of(CdcSplit.start(settings.slot())));
+        return new OneSplitEnumerator<>(context, List.of(CdcSplit.start(settings.slot())), false);
     }
 
     @Override
     public SplitEnumerator<CdcSplit, List<CdcSplit>> restoreEnumerator(
             SplitEnumeratorContext<CdcSplit> context, List<CdcSplit> checkpoint) {
-        return new CdcEnumerator(context, checkpoint);
+        return new OneSplitEnumerator<>(context, checkpoint, false);
     }
 
     @Override

@@ -6,6 +6,7 @@ package io.tideline.ingest.postgres;
 import io.tideline.config.ColumnConfig;
 import io.tideline.config.PostgresConfig;
 import io.tideline.config.SourceConfig;
+import io.tideline.ingest.OneSplitEnumerator;
 import io.tideline.ingest.RawRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,13 +80,14 @@ public final class CursorSource
     @Override
     public SplitEnumerator<CursorSplit, List<CursorSplit>> createEnumerator(
             SplitEnumeratorContext<CursorSplit> context) {
-        return new CursorEnumerator(context, List.of(CursorSplit.start(settings.label())));
+        return new OneSplitEnumerator<>(
+                context, List.of(CursorSplit.start(settings.label())), true);
     }
 
     @Override
     public SplitEnumerator<CursorSplit, List<CursorSplit>> restoreEnumerator(
             SplitEnumeratorContext<CursorSplit> context, List<CursorSplit> checkpoint) {
-        return new CursorEnumerator(context, checkpoint);
+        return new OneSplitEnumerator<>(context, checkpoint, true);
     }
 
     @Override

@@ -1,22 +1,33 @@
 /*
  * Licensed under the Apache License, Version 2.0. See the LICENSE file in the project root.
  */
-package io.tideline.ingest.postgres;
+package io.tideline.ingest;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 
-/** Hands the table's one split to the first reader, and takes it back when that reader fails. */
-final class CursorEnumerator implements SplitEnumerator<CursorSplit, List<CursorSplit>> {
+/**
+ * Hands a source's splits (one per table, or per replication slot) to the first reader, and takes
+ * them back when that reader fails. The other readers stay idle; with {@code noMoreSplits} they are
+ * told at once that nothing will come (so a bounded read ends).
+ *
+ * @param <S> the split type
+ */
+public final class OneSplitEnumerator<S extends SourceSplit>
+        implements SplitEnumerator<S, List<S>> {
 
-    private final SplitEnumeratorContext<CursorSplit> context;
-    private final List<CursorSplit> unassigned;
+    private final SplitEnumeratorContext<S> context;
+    private final List<S> unassigned;
+    private final boolean noMoreSplits;
 
-    CursorEnumerator(SplitEnumeratorContext<CursorSplit> context, List<CursorSplit> unassigned) {
+    public OneSplitEnumerator(
+            SplitEnumeratorContext<S> context, List<S> unassigned, boolean noMoreSplits) {
         this.context = context;
         this.unassigned = new ArrayList<>(unassigned);
+        this.noMoreSplits = noMoreSplits;
     }
 
     @Override
@@ -26,7 +37,7 @@ final class CursorEnumerator implements SplitEnumerator<CursorSplit, List<Cursor
     public void handleSplitRequest(int subtaskId, String requesterHostname) {}
 
     @Override
-    public void addSplitsBack(List<CursorSplit> splits, int subtaskId) {
+    public void addSplitsBack(List<S> splits, int subtaskId) {
         unassigned.addAll(splits);
         assign();
     }
@@ -41,17 +52,19 @@ final class CursorEnumerator implements SplitEnumerator<CursorSplit, List<Cursor
             return;
         }
         int reader = context.registeredReaders().keySet().stream().sorted().findFirst().get();
-        for (CursorSplit split : unassigned) {
+        for (S split : unassigned) {
             context.assignSplit(split, reader);
         }
         unassigned.clear();
-        for (int r : context.registeredReaders().keySet()) {
-            context.signalNoMoreSplits(r);
+        if (noMoreSplits) {
+            for (int r : context.registeredReaders().keySet()) {
+                context.signalNoMoreSplits(r);
+            }
         }
     }
 
     @Override
-    public List<CursorSplit> snapshotState(long checkpointId) {
+    public List<S> snapshotState(long checkpointId) {
         return new ArrayList<>(unassigned);
     }
 
