@@ -47,6 +47,23 @@ public final class PostgresCdc {
         return CHANGE_COLUMNS.get(name) == c;
     }
 
+    /** A source's columns as declared: without the change columns this kind adds. */
+    public static final class DeclaredColumns
+            extends com.fasterxml.jackson.databind.util.StdConverter<
+                    Map<String, ColumnConfig>, Map<String, ColumnConfig>> {
+        @Override
+        public Map<String, ColumnConfig> convert(Map<String, ColumnConfig> columns) {
+            LinkedHashMap<String, ColumnConfig> out = new LinkedHashMap<>();
+            columns.forEach(
+                    (n, c) -> {
+                        if (!isChangeColumn(n, c)) {
+                            out.put(n, c);
+                        }
+                    });
+            return out;
+        }
+    }
+
     static void addChangeColumns(LinkedHashMap<String, ColumnConfig> columns) {
         CHANGE_COLUMNS.forEach(columns::putIfAbsent);
     }

@@ -33,7 +33,10 @@ public record SourceConfig(
         UnknownFields unknownFields,
         List<String> partitionBy,
         List<List<String>> requireOneOf,
-        LinkedHashMap<String, ColumnConfig> columns,
+        // Written back without the change columns a postgres-cdc source adds (they are reserved).
+        @com.fasterxml.jackson.databind.annotation.JsonSerialize(
+                        converter = PostgresCdc.DeclaredColumns.class)
+                LinkedHashMap<String, ColumnConfig> columns,
         // kafka
         String topic,
         List<String> topics,

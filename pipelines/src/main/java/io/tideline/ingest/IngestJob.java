@@ -12,6 +12,7 @@ import io.tideline.config.SourceConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.config.WatermarkConfig;
 import io.tideline.flink.FlinkSettings;
+import io.tideline.ingest.cdc.CdcCatchUp;
 import io.tideline.ingest.cdc.CdcChanges;
 import io.tideline.ingest.cdc.CdcPreflight;
 import io.tideline.ingest.cdc.CdcSource;
@@ -86,6 +87,7 @@ public final class IngestJob {
     private List<String> only;
     private String tapSource;
     private MapFunction<RowData, RowData> tap;
+    private final List<CdcCatchUp> catchUps = new ArrayList<>();
 
     /**
      * @param config the deployment: Kafka, PostgreSQL, the catalog, the {@code ingestion} and
@@ -137,10 +139,24 @@ public final class IngestJob {
         return out;
     }
 
-    /** Runs a BATCH backfill to the end and returns its counts. */
+    /**
+     * Runs a BATCH backfill to the end and returns its counts. A postgres-cdc source's slot is
+     * confirmed to the run's end position only after the job (its Iceberg commits included)
+     * finished; a failed run leaves it where it was.
+     */
     public IngestSummary runBatch() throws Exception {
-        JobExecutionResult result =
-                plan(RuntimeExecutionMode.BATCH).execute("tideline-ingest-batch");
+        StreamExecutionEnvironment env = plan(RuntimeExecutionMode.BATCH);
+        List<CdcCatchUp> cdc = List.copyOf(catchUps);
+        JobExecutionResult result;
+        try {
+            result = env.execute("tideline-ingest-batch");
+        } catch (Exception e) {
+            cdc.forEach(c -> c.abandon(config.postgres()));
+            throw e;
+        }
+        for (CdcCatchUp c : cdc) {
+            c.confirm(config.postgres());
+        }
         return IngestSummary.fromAccumulators(result.getAllAccumulatorResults());
     }
 
@@ -203,6 +219,7 @@ public final class IngestJob {
                 IngestTables.ensure(IcebergCatalogs.open(config), config, names);
         StreamExecutionEnvironment env = FlinkSettings.environment(flink, mode);
         boolean batch = mode == RuntimeExecutionMode.BATCH;
+        catchUps.clear();
         CatalogLoader catalog = IcebergCatalogs.loader(config);
         IngestionConfig ingestion = config.ingestion();
         TableIdentifier quarantineId = IngestTables.quarantine(ingestion);
@@ -286,13 +303,6 @@ public final class IngestJob {
         int positionIdx = columns.indexOf("source_position");
         boolean cdc = s.kind() == SourceConfig.Kind.POSTGRES_CDC;
         boolean single = s.kind() == SourceConfig.Kind.JDBC || cdc;
-        if (cdc && batch) {
-            throw new IllegalStateException(
-                    "sources."
-                            + name
-                            + ": kind postgres-cdc runs in STREAMING mode only (it follows a"
-                            + " replication slot); leave it out of BATCH runs with --sources");
-        }
 
         DataStream<RawRecord> raw =
                 switch (s.kind()) {
@@ -305,7 +315,7 @@ public final class IngestJob {
                                             name + ": jdbc")
                                     .setParallelism(1)
                                     .uid(name + "-source");
-                    case POSTGRES_CDC -> cdc(env, name, s);
+                    case POSTGRES_CDC -> cdc(env, batch, catalog, tableId, name, s);
                 };
         SingleOutputStreamOperator<RowData> valid =
                 raw.process(new ValidateRecords(name, plan, s.eventTime() == null), type)
@@ -444,7 +454,13 @@ public final class IngestJob {
             }
             TableIdentifier changelogId = IngestTables.changelog(tableId);
             if (batch) {
-                kept = skip(kept, catalog, tableId, name, positionIdx, fileIngestion);
+                // A CDC run repeats changes only after a run whose slot confirmation did not
+                // happen: replayed in commit order, the upserts and deletes leave the keyed table
+                // as the source is (skipping the ones it still holds would not: an older version
+                // whose newer one was committed would come back). The change log skips them.
+                if (!cdc) {
+                    kept = skip(kept, catalog, tableId, name, positionIdx, fileIngestion);
+                }
                 versions = skip(versions, catalog, changelogId, name, positionIdx, fileIngestion);
             }
             FlinkSink.forRowData(kept)
@@ -481,7 +497,13 @@ public final class IngestJob {
                 .name(name + ": skip committed (" + table.name() + ")");
     }
 
-    private DataStream<RawRecord> cdc(StreamExecutionEnvironment env, String name, SourceConfig s) {
+    private DataStream<RawRecord> cdc(
+            StreamExecutionEnvironment env,
+            boolean batch,
+            CatalogLoader catalog,
+            TableIdentifier tableId,
+            String name,
+            SourceConfig s) {
         List<String> keyColumns = new ArrayList<>();
         for (String k : s.key()) {
             keyColumns.add(s.columnsInOrder().get(k).fromOr(k));
@@ -493,10 +515,28 @@ public final class IngestJob {
             throw new IllegalStateException(
                     "sources." + name + ": cannot reach PostgreSQL: " + e.getMessage(), e);
         }
-        return env.fromSource(
-                        new CdcSource(name, config.postgres(), s, table),
-                        WatermarkStrategy.noWatermarks(),
-                        name + ": postgres-cdc")
+        CdcSource source = new CdcSource(name, config.postgres(), s, table);
+        if (batch) {
+            boolean committed;
+            try (TableLoader loader = TableLoader.fromCatalog(catalog, tableId)) {
+                loader.open();
+                committed = loader.loadTable().currentSnapshot() != null;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            CdcCatchUp run;
+            try {
+                run = CdcCatchUp.plan(name, config.postgres(), s.slotOr(name), committed);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(
+                        "sources." + name + ": cannot reach PostgreSQL: " + e.getMessage(), e);
+            }
+            catchUps.add(run);
+            source =
+                    CdcSource.bounded(
+                            name, config.postgres(), s, table, run.endLsn(), run.resumeFrom());
+        }
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), name + ": postgres-cdc")
                 .setParallelism(1)
                 .uid(name + "-source");
     }

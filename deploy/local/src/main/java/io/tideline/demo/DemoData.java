@@ -54,6 +54,7 @@ public final class DemoData {
             int customers,
             int customerCorrections,
             int badCustomers,
+            int deletedCustomer,
             int eventsSent,
             int goodEvents,
             int duplicateEvents,
@@ -85,6 +86,7 @@ public final class DemoData {
                 sizes.customers(),
                 customers[0],
                 customers[1],
+                deletedCustomer(),
                 events[0] + events[1] + events[2] + events[3],
                 events[0],
                 events[1],
@@ -214,6 +216,37 @@ public final class DemoData {
         ps.setTimestamp(7, Timestamp.from(updated));
     }
 
+    /**
+     * The customer the demo deletes after the first ingestion (the highest good id above 4): never
+     * referenced by an event or an order, so that its deletion leaves every relationship whole.
+     */
+    public int deletedCustomer() {
+        int id = sizes.customers();
+        while (id > 4 && isBad(id)) {
+            id--;
+        }
+        return id > 4 ? id : -1;
+    }
+
+    /**
+     * Deletes {@link #deletedCustomer} from {@code app.customers}, as the application would: only
+     * change data capture carries it to the lake.
+     *
+     * @return the customers deleted (0 or 1)
+     */
+    public int deleteCustomer(String jdbcUrl, Properties connection) throws SQLException {
+        int id = deletedCustomer();
+        if (id < 0) {
+            return 0;
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl, connection);
+                PreparedStatement ps =
+                        c.prepareStatement("DELETE FROM app.customers WHERE id = ?")) {
+            ps.setLong(1, id);
+            return ps.executeUpdate();
+        }
+    }
+
     /** Customers whose country breaks the rules: quarantined, so never referenced. */
     static boolean isBad(int id) {
         return id % 53 == 0;
@@ -222,7 +255,7 @@ public final class DemoData {
     private int goodCustomer() {
         while (true) {
             int id = 1 + random.nextInt(sizes.customers());
-            if (!isBad(id)) {
+            if (!isBad(id) && id != deletedCustomer()) {
                 return id;
             }
         }

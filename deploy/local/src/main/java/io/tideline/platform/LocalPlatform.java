@@ -64,6 +64,9 @@ public final class LocalPlatform {
     static final String ORDERS = "orders";
     static final String CUSTOMERS = "customers";
 
+    /** The customers' second, catch-up ingestion, after a customer's deletion. */
+    static final String CUSTOMERS_CATCH_UP = "customers_catch_up";
+
     /** Parsed command line. */
     record Options(
             Path config,
@@ -319,6 +322,42 @@ public final class LocalPlatform {
             checkIngestion(summary, generated, ingest);
             progress.done(ingest.toString());
 
+            int deletedId = generated.deletedCustomer();
+            progress.step(
+                    "Change data capture: customer "
+                            + deletedId
+                            + " deleted in PostgreSQL, then a BATCH catch-up of customers");
+            int deleted =
+                    data.deleteCustomer(
+                            live.postgres().jdbcUrl(), live.postgres().connectionProperties());
+            IngestSummary catchUp =
+                    new IngestJob(live, flink).onlySources(List.of(CUSTOMERS)).runBatch();
+            SourceCounts cu = catchUp.of(CUSTOMERS);
+            ObjectNode cuNode = ingestion.putObject(CUSTOMERS_CATCH_UP);
+            cuNode.put("read", cu.read());
+            cuNode.put("accepted", cu.accepted());
+            cuNode.put("quarantined", cu.quarantined());
+            cuNode.put("late", cu.late());
+            cuNode.put("duplicates", cu.duplicates());
+            summary.check(
+                    CUSTOMERS_CATCH_UP + ": accepted + quarantined + late + duplicates == read",
+                    cu.balanced(),
+                    cu.toString());
+            summary.check(
+                    CUSTOMERS_CATCH_UP + ": the deletion is the one change read",
+                    deleted == 1 && cu.read() == deleted && cu.accepted() == deleted,
+                    cu.read() + " read, " + cu.accepted() + " accepted, " + deleted + " deleted");
+            long expectedCustomers =
+                    (long) generated.customers() - generated.badCustomers() - deleted;
+            checkCustomerGone(
+                    summary,
+                    live,
+                    TableIdentifier.of(live.ingestion().namespace(), CUSTOMERS),
+                    "id",
+                    deletedId,
+                    expectedCustomers);
+            progress.done(catchUp.toString().strip());
+
             progress.step(
                     "SQL layer, BATCH: models onto audit branches, quality tests, then publish");
             SqlRunResult sql = new SqlRunner(live, flink).runBatch();
@@ -337,6 +376,14 @@ public final class LocalPlatform {
                     sql.checks().size()
                             + " checks, failed: "
                             + sql.failedChecks().stream().map(CheckResult::name).toList());
+            checkCustomerGone(
+                    summary,
+                    live,
+                    TableIdentifier.of("marts", "customer_360"),
+                    "customer_id",
+                    deletedId,
+                    expectedCustomers);
+            checkServingCustomerGone(summary, live, deletedId, expectedCustomers);
             progress.done(
                     sql.martRows()
                             + ", "
@@ -464,6 +511,64 @@ public final class LocalPlatform {
                         + " quarantined of "
                         + g.badCustomers()
                         + " bad");
+    }
+
+    /** The deleted customer is not in {@code table}, which holds every other good customer. */
+    private static void checkCustomerGone(
+            RunSummary summary,
+            TidelineConfig live,
+            TableIdentifier id,
+            String column,
+            int deletedId,
+            long expected)
+            throws Exception {
+        Table table = IcebergCatalogs.open(live).loadTable(id);
+        long rows = 0;
+        boolean present = false;
+        try (CloseableIterable<Record> all = IcebergGenerics.read(table).select(column).build()) {
+            for (Record r : all) {
+                rows++;
+                present |= String.valueOf(r.getField(column)).equals(String.valueOf(deletedId));
+            }
+        }
+        summary.check(
+                id + ": the deleted customer is gone, every other good customer is there",
+                !present && rows == expected,
+                (present ? "customer " + deletedId + " still there, " : "")
+                        + rows
+                        + " rows, "
+                        + expected
+                        + " expected");
+    }
+
+    /** The same, in PostgreSQL's serving.customer_360 (what the SQL layer published). */
+    private static void checkServingCustomerGone(
+            RunSummary summary, TidelineConfig live, int deletedId, long expected)
+            throws Exception {
+        long rows;
+        long present;
+        try (java.sql.Connection db =
+                        java.sql.DriverManager.getConnection(
+                                live.postgres().jdbcUrl(), live.postgres().connectionProperties());
+                java.sql.PreparedStatement st =
+                        db.prepareStatement(
+                                "SELECT COUNT(*), COUNT(*) FILTER (WHERE customer_id::text = ?)"
+                                        + " FROM serving.customer_360")) {
+            st.setString(1, String.valueOf(deletedId));
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                rs.next();
+                rows = rs.getLong(1);
+                present = rs.getLong(2);
+            }
+        }
+        summary.check(
+                "serving.customer_360 (PostgreSQL): the deleted customer is gone",
+                present == 0 && rows == expected,
+                (present > 0 ? "customer " + deletedId + " still there, " : "")
+                        + rows
+                        + " rows, "
+                        + expected
+                        + " expected");
     }
 
     private static void checkSync(

@@ -95,9 +95,30 @@ class LocalPlatformIT {
                         generated.path("customers").asLong()
                                 - generated.path("bad_customers").asLong());
 
-        // Marts: one customer_360 row per accepted customer; the others are not empty.
+        // Change data capture: the customer deleted after the first ingestion is the one change
+        // of the catch-up run.
+        JsonNode catchUp = s.path("ingestion").path("customers_catch_up");
+        assertThat(generated.path("deleted_customer").asLong()).isPositive();
+        assertThat(catchUp.path("read").asLong()).isEqualTo(1);
+        assertThat(catchUp.path("accepted").asLong()).isEqualTo(1);
+        assertThat(s.path("checks"))
+                .anySatisfy(
+                        c ->
+                                assertThat(c.path("name").asText())
+                                        .contains("landing.customers", "deleted customer is gone"))
+                .anySatisfy(
+                        c ->
+                                assertThat(c.path("name").asText())
+                                        .contains("marts.customer_360", "deleted customer is gone"))
+                .anySatisfy(
+                        c ->
+                                assertThat(c.path("name").asText())
+                                        .contains("serving.customer_360", "deleted customer"));
+
+        // Marts: one customer_360 row per accepted customer still in PostgreSQL; the others are
+        // not empty.
         assertThat(s.path("marts").path("customer_360").asLong())
-                .isEqualTo(s.path("ingestion").path("customers").path("accepted").asLong());
+                .isEqualTo(s.path("ingestion").path("customers").path("accepted").asLong() - 1);
         assertThat(s.path("marts").path("daily_revenue").asLong()).isPositive();
         assertThat(s.path("marts").path("funnel_hourly").asLong()).isPositive();
         assertThat(s.path("quality"))

@@ -69,8 +69,14 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             String schema,
             String table,
             String slot,
-            String publication)
+            String publication,
+            long endLsn)
             implements Serializable {
+
+        /** Whether this is a bounded (BATCH, catch-up) read, up to {@link #endLsn}. */
+        boolean bounded() {
+            return endLsn > 0;
+        }
 
         String label() {
             return schema + "." + table;
@@ -101,6 +107,10 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
     private int txSeen;
 
     private Connection metricsDb;
+    private Connection peekDb;
+    private ResultSet peekRows;
+    private boolean ended;
+    private long emitted;
     private long nextMetricsAt;
     private volatile long lagBytes = -1;
     private volatile long lastCommitMillis = -1;
@@ -126,11 +136,17 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
         if (split == null) {
             return waitFor(new CompletableFuture<>());
         }
-        if (replication == null) {
+        if (ended) {
+            return InputStatus.END_OF_INPUT;
+        }
+        if (metricsDb == null) {
             open();
         }
         if (snapshotRows != null) {
             return snapshotRow(output);
+        }
+        if (s.bounded()) {
+            return peekRow(output);
         }
         metrics();
         ByteBuffer msg = stream.readPending();
@@ -165,8 +181,8 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
         metricsDb = DriverManager.getConnection(s.url(), s.connection());
         metricsDb.setAutoCommit(true);
         Long confirmed = freeSlot();
-        replication = DriverManager.getConnection(s.url(), p);
         if (!split.snapshotDone()) {
+            replication = DriverManager.getConnection(s.url(), p);
             if (confirmed != null) {
                 LOG.info(
                         "{}: slot {} exists but the snapshot was not completed in this job's"
@@ -245,7 +261,83 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                             + " to this job. Fix: restore the latest checkpoint, or start without"
                             + " state");
         }
-        startStream(split.lsn());
+        if (s.bounded()) {
+            startPeek();
+        } else {
+            replication = DriverManager.getConnection(s.url(), p);
+            startStream(split.lsn());
+        }
+    }
+
+    /**
+     * Bounded: the slot's changes from its confirmed position up to the end LSN, read with {@code
+     * pg_logical_slot_peek_binary_changes} (the transactions that committed before it, whole, in
+     * commit order; the slot does not move: the driver confirms it after the Iceberg commit).
+     */
+    private void startPeek() throws SQLException {
+        if (replication != null) {
+            replication.close(); // releases the slot (and ends the exported snapshot)
+            replication = null;
+        }
+        if (s.endLsn() <= split.lsn()) {
+            LOG.info(
+                    "{}: nothing to catch up on slot {} (at {}, end {})",
+                    s.source(),
+                    s.slot(),
+                    LogSequenceNumber.valueOf(split.lsn()),
+                    LogSequenceNumber.valueOf(s.endLsn()));
+            ended = true;
+            return;
+        }
+        peekDb = DriverManager.getConnection(s.url(), s.connection());
+        peekDb.setAutoCommit(false);
+        PreparedStatement st =
+                peekDb.prepareStatement(
+                        "SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(?,"
+                                + " ?::pg_lsn, NULL, 'proto_version', '1', 'publication_names',"
+                                + " ?)");
+        st.setFetchSize(FETCH_SIZE);
+        st.setString(1, s.slot());
+        st.setString(2, LogSequenceNumber.valueOf(s.endLsn()).asString());
+        st.setString(3, s.publication());
+        peekRows = st.executeQuery();
+        LOG.info(
+                "{}: catching up slot {} from {} to {}",
+                s.source(),
+                s.slot(),
+                LogSequenceNumber.valueOf(split.lsn()),
+                LogSequenceNumber.valueOf(s.endLsn()));
+    }
+
+    private InputStatus peekRow(ReaderOutput<RawRecord> output) throws Exception {
+        if (ended) {
+            return InputStatus.END_OF_INPUT;
+        }
+        if (!peekRows.next()) {
+            peekRows.getStatement().close();
+            peekDb.commit();
+            peekDb.close();
+            peekDb = null;
+            peekRows = null;
+            ended = true;
+            LOG.info("{}: caught up to {}", s.source(), LogSequenceNumber.valueOf(s.endLsn()));
+            return InputStatus.END_OF_INPUT;
+        }
+        long lsn = LogSequenceNumber.valueOf(peekRows.getString(1)).asLong();
+        handle(PgOutput.decode(ByteBuffer.wrap(peekRows.getBytes(2))), lsn, output);
+        return InputStatus.MORE_AVAILABLE;
+    }
+
+    /**
+     * Emits one change. Bounded, with its place in this run as its timestamp: a BATCH job sorts a
+     * keyed input by key and timestamp, so a key's changes keep their commit order.
+     */
+    private void emit(ReaderOutput<RawRecord> output, RawRecord record) {
+        if (s.bounded()) {
+            output.collect(record, emitted++);
+        } else {
+            output.collect(record);
+        }
     }
 
     /**
@@ -337,7 +429,11 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             snapshotDb = null;
             LOG.info("{}: snapshot done, {} rows", s.source(), snapshotCount);
             split = new CdcSplit(split.slot(), true, snapshotLsn, 0, 0);
-            startStream(snapshotLsn);
+            if (s.bounded()) {
+                startPeek();
+            } else {
+                startStream(snapshotLsn);
+            }
             return InputStatus.MORE_AVAILABLE;
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
@@ -352,10 +448,15 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             g.writeStringField(PostgresCdc.COMMIT_TIME, snapshotTime);
             g.writeEndObject();
         }
-        output.collect(
+        emit(
+                output,
                 new RawRecord(
                         s.source(),
-                        s.label() + "/snapshot/" + snapshotCount++,
+                        s.label()
+                                + "/snapshot/"
+                                + LogSequenceNumber.valueOf(snapshotLsn)
+                                + "/"
+                                + snapshotCount++,
                         System.currentTimeMillis(),
                         bytes.toByteArray(),
                         null));
@@ -439,7 +540,8 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             g.writeStringField(PostgresCdc.COMMIT_TIME, txTime.toString());
             g.writeEndObject();
         }
-        output.collect(
+        emit(
+                output,
                 new RawRecord(
                         s.source(),
                         s.label() + "/" + LogSequenceNumber.valueOf(txLsn) + "/" + seq,
@@ -515,7 +617,8 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
 
     @Override
     public void close() {
-        for (AutoCloseable c : new AutoCloseable[] {stream, snapshotDb, replication, metricsDb}) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {stream, snapshotDb, peekDb, replication, metricsDb}) {
             try {
                 if (c != null) {
                     c.close();

@@ -21,7 +21,9 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
  * A PostgreSQL table's changes ({@code kind: postgres-cdc}) as a Flink source (the new Source API:
- * one split, the slot, whose position is checkpointed). Unbounded. Run it with parallelism 1.
+ * one split, the slot, whose position is checkpointed). Unbounded (STREAMING), or bounded (BATCH, a
+ * catch-up run: the snapshot or the slot's confirmed position, up to an end LSN; see {@link
+ * #bounded}). Run it with parallelism 1.
  */
 public final class CdcSource
         implements Source<RawRecord, CdcSplit, List<CdcSplit>>, ResultTypeQueryable<RawRecord> {
@@ -29,9 +31,40 @@ public final class CdcSource
     private static final long serialVersionUID = 1L;
 
     private final CdcReader.Settings settings;
+    private final Long resumeFrom;
 
     public CdcSource(
             String name, PostgresConfig postgres, SourceConfig source, CdcPreflight.Table table) {
+        this(name, postgres, source, table, 0, null);
+    }
+
+    /**
+     * A bounded read, for BATCH: the snapshot (when {@code resumeFrom} is null: the slot is
+     * created, or dropped and created again) or the changes from {@code resumeFrom} (the slot's
+     * confirmed position), up to the transactions that committed before {@code endLsn}. The slot is
+     * not moved: whoever runs the job confirms it to {@code endLsn} once the job's Iceberg commits
+     * succeeded.
+     */
+    public static CdcSource bounded(
+            String name,
+            PostgresConfig postgres,
+            SourceConfig source,
+            CdcPreflight.Table table,
+            long endLsn,
+            Long resumeFrom) {
+        if (endLsn <= 0) {
+            throw new IllegalArgumentException("endLsn must be positive");
+        }
+        return new CdcSource(name, postgres, source, table, endLsn, resumeFrom);
+    }
+
+    private CdcSource(
+            String name,
+            PostgresConfig postgres,
+            SourceConfig source,
+            CdcPreflight.Table table,
+            long endLsn,
+            Long resumeFrom) {
         Properties props = new Properties();
         props.putAll(postgres.connectionProperties());
         this.settings =
@@ -42,12 +75,14 @@ public final class CdcSource
                         table.schema(),
                         table.name(),
                         source.slotOr(name),
-                        source.publicationOr(name));
+                        source.publicationOr(name),
+                        endLsn);
+        this.resumeFrom = resumeFrom;
     }
 
     @Override
     public Boundedness getBoundedness() {
-        return Boundedness.CONTINUOUS_UNBOUNDED;
+        return settings.bounded() ? Boundedness.BOUNDED : Boundedness.CONTINUOUS_UNBOUNDED;
     }
 
     @Override
@@ -58,7 +93,13 @@ public final class CdcSource
     @Override
     public SplitEnumerator<CdcSplit, List<CdcSplit>> createEnumerator(
             SplitEnumeratorContext<CdcSplit> context) {
-        return new OneSplitEnumerator<>(context, List.of(CdcSplit.start(settings.slot())), false);
+        return new OneSplitEnumerator<>(
+                context,
+                List.of(
+                        resumeFrom == null
+                                ? CdcSplit.start(settings.slot())
+                                : new CdcSplit(settings.slot(), true, resumeFrom, 0, 0)),
+                false);
     }
 
     @Override

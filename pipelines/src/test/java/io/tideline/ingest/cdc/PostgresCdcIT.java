@@ -11,6 +11,8 @@ import io.tideline.config.TidelineConfig;
 import io.tideline.ingest.FlinkRestMetrics;
 import io.tideline.ingest.IngestFixtures;
 import io.tideline.ingest.IngestJob;
+import io.tideline.ingest.IngestSummary;
+import io.tideline.ingest.SourceCounts;
 import io.tideline.local.LocalPostgres;
 import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
@@ -34,6 +36,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -203,6 +206,129 @@ class PostgresCdcIT {
 
     private static long lsnNumber(String lsn) {
         return org.postgresql.replication.LogSequenceNumber.valueOf(lsn).asLong();
+    }
+
+    /** Fails every row: a BATCH run that never reaches its Iceberg commit. */
+    static final class AlwaysFail implements MapFunction<RowData, RowData> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public RowData map(RowData row) {
+            throw new IllegalStateException("injected failure");
+        }
+    }
+
+    private static void assertBalanced(SourceCounts c, long read) {
+        assertThat(c.read()).as(c.toString()).isEqualTo(read);
+        assertThat(c.balanced()).as(c.toString()).isTrue();
+        assertThat(c.accepted()).as(c.toString()).isEqualTo(read);
+    }
+
+    @Test
+    @Timeout(300)
+    void batchRunsSnapshotThenCatchUpAndAFailedRunLeavesTheSlotWhereItWas(TestParts parts)
+            throws Exception {
+        TidelineConfig config = ownSlot(parts);
+        String slot = "cdc_" + parts.id();
+        Map<String, List<String>> expected = new TreeMap<>();
+        try (Connection db = parts.connect()) {
+            exec(db, DDL);
+            for (int i = 1; i <= 20; i++) {
+                exec(
+                        db,
+                        "INSERT INTO app.accounts (id, email, balance, status) VALUES ("
+                                + i
+                                + ", 'a"
+                                + i
+                                + "@x.io', "
+                                + i
+                                + ".50, 'open')");
+                record(expected, i, "snapshot");
+            }
+        }
+
+        // 1. The first BATCH run takes the snapshot, creating the slot, and ends.
+        IngestSummary first = new IngestJob(config, parts.flink(config)).runBatch();
+        assertBalanced(first.of("accounts"), 20);
+        Map<String, String> afterSnapshot;
+        String confirmedAfterSnapshot;
+        try (Connection db = parts.connect()) {
+            afterSnapshot = sourceRows(db);
+            assertThat(lakeRows(config)).isEqualTo(afterSnapshot).hasSize(20);
+            confirmedAfterSnapshot = slotConfirmed(db, slot);
+            assertThat(confirmedAfterSnapshot).isNotNull();
+            assertThat(opsByKey(changes(config))).isEqualTo(expected);
+
+            // Inserts, updates and deletes; one key inserted and deleted, one updated twice, in
+            // one transaction.
+            for (int i = 21; i <= 25; i++) {
+                exec(
+                        db,
+                        "INSERT INTO app.accounts (id, email, balance, status) VALUES ("
+                                + i
+                                + ", 'b"
+                                + i
+                                + "@x.io', NULL, 'new')");
+                record(expected, i, "insert");
+            }
+            for (int i = 1; i <= 5; i += 2) {
+                exec(db, "UPDATE app.accounts SET balance = 99.99, status = 'vip' WHERE id = " + i);
+                record(expected, i, "update");
+            }
+            for (int i = 2; i <= 4; i += 2) {
+                exec(db, "DELETE FROM app.accounts WHERE id = " + i);
+                record(expected, i, "delete");
+            }
+            exec(
+                    db,
+                    "BEGIN; UPDATE app.accounts SET status = 'x' WHERE id = 7; UPDATE app.accounts"
+                            + " SET status = 'y' WHERE id = 7; INSERT INTO app.accounts (id, email)"
+                            + " VALUES (26, 'c26@x.io'); DELETE FROM app.accounts WHERE id = 26;"
+                            + " COMMIT");
+            record(expected, 7, "update");
+            record(expected, 7, "update");
+            record(expected, 26, "insert");
+            record(expected, 26, "delete");
+        }
+
+        // 2. A run that fails before its commit: no table changes, the slot stays.
+        assertThatThrownBy(
+                        () ->
+                                new IngestJob(config, parts.flink(config))
+                                        .withTap("accounts", new AlwaysFail())
+                                        .runBatch())
+                .isInstanceOf(Exception.class);
+        try (Connection db = parts.connect()) {
+            assertThat(slotConfirmed(db, slot)).isEqualTo(confirmedAfterSnapshot);
+        }
+        assertThat(lakeRows(config)).isEqualTo(afterSnapshot);
+        assertThat(changes(config)).hasSize(20);
+
+        // 3. The rerun catches up exactly: the lake equals the source, row for row, the change
+        // log holds every operation once, in commit order per key, and the slot moved on.
+        IngestSummary third = new IngestJob(config, parts.flink(config)).runBatch();
+        assertBalanced(third.of("accounts"), 14);
+        try (Connection db = parts.connect()) {
+            Map<String, String> source = sourceRows(db);
+            assertThat(source).doesNotContainKeys("2", "4", "26").containsKey("25");
+            assertThat(source.get("7")).endsWith("|y");
+            assertThat(lakeRows(config)).isEqualTo(source);
+            assertThat(opsByKey(changes(config))).isEqualTo(expected);
+            assertThat(lsnNumber(slotConfirmed(db, slot)))
+                    .isGreaterThan(lsnNumber(confirmedAfterSnapshot));
+
+            // 4. Nothing changed since: a run reads nothing and changes nothing.
+            IngestSummary fourth = new IngestJob(config, parts.flink(config)).runBatch();
+            assertThat(fourth.of("accounts").read()).isZero();
+            assertThat(lakeRows(config)).isEqualTo(source);
+            assertThat(changes(config)).hasSize(34);
+
+            // 5. One more delete, caught up by the next run.
+            exec(db, "DELETE FROM app.accounts WHERE id = 1");
+            IngestSummary fifth = new IngestJob(config, parts.flink(config)).runBatch();
+            assertBalanced(fifth.of("accounts"), 1);
+            assertThat(lakeRows(config)).isEqualTo(sourceRows(db)).doesNotContainKey("1");
+        }
     }
 
     @Test
