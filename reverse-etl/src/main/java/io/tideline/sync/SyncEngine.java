@@ -70,6 +70,12 @@ public final class SyncEngine {
     public interface RunListener {
         /** Called after each batch's outcome is saved in the ledger. */
         default void batchSaved(long runId, int batchesSaved, Counts countsSoFar) {}
+
+        /**
+         * Called when a streamed run (an Iceberg source) has read its source to the end, from the
+         * thread that read it, while its calls may still be going out.
+         */
+        default void sourceRead(long runId, long rows) {}
     }
 
     /**
@@ -1037,6 +1043,7 @@ public final class SyncEngine {
                                 + seen[0]
                                 + ": it changed while it was read");
             }
+            options.listener().sourceRead(runId, rows);
             for (List<Planned> batch : open.values()) {
                 feed.put(batch);
             }
