@@ -38,6 +38,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.iceberg.catalog.Catalog;
@@ -61,6 +62,9 @@ public final class SyncEngine {
      * observe that the calls start before the read ends).
      */
     static volatile int streamQueue = 256;
+
+    /** The rows a streamed run's reader decodes ahead while the keys are read. */
+    private static final int EARLY_ROWS = 20_000;
 
     private final TidelineConfig config;
     private final Supplier<Catalog> catalog;
@@ -884,6 +888,53 @@ public final class SyncEngine {
         private Feed stream(SourceRows source, long planning) {
             String identityField = identityField();
             SourceRows.Pinned pinned = source.pin(catalog());
+            // the full read starts at once, on the other core: its first rows wait for the keys'
+            // verdicts, so that the first batch is ready when they are
+            CompletableFuture<Verdicts> verdicts = new CompletableFuture<>();
+            Feed feed = Feed.bounded(streamQueue);
+            Thread reader =
+                    new Thread(
+                            () -> {
+                                try {
+                                    readInto(feed, source, pinned, verdicts, planning);
+                                } catch (Cancelled | InterruptedException c) {
+                                    // the run was cut short
+                                } catch (Throwable t) {
+                                    feed.error = t;
+                                } finally {
+                                    feed.finish();
+                                }
+                            },
+                            "sync-" + name + "-read-source");
+            reader.setDaemon(true);
+            reader.start();
+            try {
+                return keys(source, pinned, identityField, verdicts, feed, planning);
+            } finally {
+                if (!verdicts.isDone()) {
+                    // the keys could not be read, or the guard will refuse: the reader stops
+                    feed.cancel();
+                    verdicts.completeExceptionally(new Cancelled());
+                }
+            }
+        }
+
+        /** The keys' verdicts on every row, for the reader of a streamed run. */
+        private record Verdicts(
+                Set<String> invalidKeys,
+                Map<String, String> identityByKey,
+                Map<String, Ledger.State> state,
+                Map<String, Ledger.Rejection> rejections,
+                long rows) {}
+
+        /** The first read of a streamed run: the keys (see {@link #stream}). */
+        private Feed keys(
+                SourceRows source,
+                SourceRows.Pinned pinned,
+                String identityField,
+                CompletableFuture<Verdicts> verdicts,
+                Feed feed,
+                long planning) {
             Map<String, String> identityByKey = new HashMap<>();
             Set<String> duplicateKeys = new HashSet<>();
             long[] read = {0, 0};
@@ -960,68 +1011,40 @@ public final class SyncEngine {
                     name,
                     rows,
                     (System.nanoTime() - planning) / 1_000_000);
-            Feed feed = Feed.bounded(streamQueue);
-            Thread reader =
-                    new Thread(
-                            () -> {
-                                try {
-                                    readInto(
-                                            feed,
-                                            source,
-                                            pinned,
-                                            invalidKeys,
-                                            identityByKey,
-                                            state,
-                                            rejections,
-                                            rows,
-                                            planning);
-                                } catch (Cancelled | InterruptedException c) {
-                                    // the run was cut short
-                                } catch (Throwable t) {
-                                    feed.error = t;
-                                } finally {
-                                    feed.finish();
-                                }
-                            },
-                            "sync-" + name + "-read-source");
-            reader.setDaemon(true);
-            reader.start();
+            verdicts.complete(new Verdicts(invalidKeys, identityByKey, state, rejections, rows));
             return feed;
         }
 
-        /** The reader of a streamed run: every row of the pinned source, then the removals. */
+        /**
+         * The reader of a streamed run: every row of the pinned source (the first ones, read while
+         * the keys are, wait for their verdicts), then the removals.
+         */
         private void readInto(
                 Feed feed,
                 SourceRows source,
                 SourceRows.Pinned pinned,
-                Set<String> invalidKeys,
-                Map<String, String> identityByKey,
-                Map<String, Ledger.State> state,
-                Map<String, Ledger.Rejection> rejections,
-                long rows,
+                CompletableFuture<Verdicts> verdicts,
                 long planning)
                 throws InterruptedException {
-            int size = batchSize();
+            Verdicts[] known = {null};
+            List<SourceRows.MappedRow> early = new ArrayList<>();
             Map<Operation, List<Planned>> open = new EnumMap<>(Operation.class);
+            int[] size = {0};
             long[] seen = {0};
-            source.read(
-                    pinned,
+            Consumer<SourceRows.MappedRow> decided =
                     row -> {
-                        seen[0]++;
-                        if (feed.cancelled()) {
-                            throw new Cancelled();
-                        }
-                        if (invalidKeys.contains(row.key())) {
+                        Verdicts v = known[0];
+                        if (v.invalidKeys().contains(row.key())) {
                             return;
                         }
-                        Planned p = decide(source, row, state, rejections);
+                        Planned p = decide(source, row, v.state(), v.rejections());
                         if (p == null) {
                             return;
                         }
                         List<Planned> batch =
-                                open.computeIfAbsent(p.op(), k -> new ArrayList<>(size));
+                                open.computeIfAbsent(p.op(), k -> new ArrayList<>(size[0]));
                         batch.add(p);
-                        if (batch.size() >= size) {
+                        if (batch.size() >= size[0]) {
                             open.remove(p.op());
                             try {
                                 feed.put(batch);
@@ -1030,8 +1053,37 @@ public final class SyncEngine {
                                 throw new Cancelled();
                             }
                         }
+                    };
+            Runnable awaitVerdicts =
+                    () -> {
+                        known[0] = await(verdicts);
+                        size[0] = batchSize();
+                        early.forEach(decided);
+                        early.clear();
+                    };
+            source.read(
+                    pinned,
+                    row -> {
+                        seen[0]++;
+                        if (feed.cancelled()) {
+                            throw new Cancelled();
+                        }
+                        if (known[0] == null) {
+                            early.add(row);
+                            if (early.size() < EARLY_ROWS && !verdicts.isDone()) {
+                                return;
+                            }
+                            awaitVerdicts.run();
+                            return;
+                        }
+                        decided.accept(row);
                     },
                     () -> seen[0]++);
+            if (known[0] == null) {
+                awaitVerdicts.run();
+            }
+            Verdicts v = known[0];
+            long rows = v.rows();
             if (seen[0] != rows) {
                 // cannot happen with a pinned snapshot; never sent a row the keys did not vouch for
                 throw new SourceRows.SourceException(
@@ -1048,8 +1100,9 @@ public final class SyncEngine {
                 feed.put(batch);
             }
             if (sync.mode() == SyncMode.MIRROR) {
-                List<Planned> removals = removals(state, rejections, identityByKey::containsKey);
-                for (List<Planned> batch : batches(removals, size)) {
+                List<Planned> removals =
+                        removals(v.state(), v.rejections(), v.identityByKey()::containsKey);
+                for (List<Planned> batch : batches(removals, size[0])) {
                     feed.put(batch);
                 }
             }
@@ -1059,6 +1112,14 @@ public final class SyncEngine {
                     name,
                     rows,
                     (System.nanoTime() - planning) / 1_000_000);
+        }
+
+        private static Verdicts await(CompletableFuture<Verdicts> verdicts) {
+            try {
+                return verdicts.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                throw new Cancelled();
+            }
         }
 
         /** A batch that was not delivered: its rows (not its removals) are pending. */
