@@ -31,6 +31,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -188,50 +189,44 @@ final class SourceRows {
      * @param nullKeys gets a count for each row with a null key column
      */
     void read(Catalog catalog, TidelineConfig config, Consumer<MappedRow> rows, Runnable nullKeys) {
-        List<String> needed = new ArrayList<>(sync.primaryKey());
-        for (String c : columns) {
-            if (!needed.contains(c)) {
-                needed.add(c);
-            }
-        }
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        int identityIndex = identityField == null ? -1 : fieldNames.indexOf(identityField);
-        StringBuilder hashText = new StringBuilder(256);
-        Consumer<Function<String, Object>> each =
-                r -> {
-                    String key = key(r);
-                    if (key == null) {
-                        nullKeys.run();
-                        return;
-                    }
-                    Object[] values = new Object[fieldNames.size()];
-                    for (int i = 0; i < columns.size(); i++) {
-                        values[i] = plain(r.apply(columns.get(i)));
-                    }
-                    System.arraycopy(constants, 0, values, columns.size(), constants.length);
-                    String identity =
-                            identityIndex < 0
-                                    ? key
-                                    : values[identityIndex] == null
-                                            ? null
-                                            : String.valueOf(values[identityIndex]);
-                    rows.accept(
-                            new MappedRow(
-                                    key, identity, hash(sha, hashText, names, values), values));
-                };
+        Consumer<Function<String, Object>> each = mapper(rows, nullKeys);
         if (sync.source().isPostgres()) {
-            PostgresSource.read(config, sync.source(), needed, each);
+            PostgresSource.read(config, sync.source(), needed(), each);
             return;
         }
-        if (sync.source().query() != null && !sync.source().query().isBlank()) {
-            QuerySource.read(config, sync.source().query(), needed, each);
+        if (isQuery()) {
+            QuerySource.read(config, sync.source().query(), needed(), each);
             return;
         }
+        scan(pin(catalog), needed(), each);
+    }
+
+    /**
+     * Whether the source is an Iceberg table, which can be {@link #pin pinned} to one snapshot and
+     * read twice with the same rows (a PostgreSQL source or a query cannot, outside one
+     * transaction).
+     */
+    boolean pinnable() {
+        return !sync.source().isPostgres() && !isQuery();
+    }
+
+    private boolean isQuery() {
+        return sync.source().query() != null && !sync.source().query().isBlank();
+    }
+
+    /** An Iceberg source table at one snapshot: every read of it sees the same rows. */
+    static final class Pinned {
+        private final Table table;
+        private final Long snapshotId;
+
+        private Pinned(Table table, Long snapshotId) {
+            this.table = table;
+            this.snapshotId = snapshotId;
+        }
+    }
+
+    /** The source table at its current snapshot, its needed columns checked. */
+    Pinned pin(Catalog catalog) {
         String name = sync.source().table();
         TableIdentifier id = TableIdentifier.parse(name);
         if (!catalog.tableExists(id)) {
@@ -239,19 +234,132 @@ final class SourceRows {
         }
         Table table = catalog.loadTable(id);
         Schema schema = table.schema();
-        for (String c : needed) {
+        for (String c : needed()) {
             if (schema.findField(c) == null) {
                 throw new SourceException("source table " + name + " has no column '" + c + "'");
             }
         }
-        try (CloseableIterable<Record> records =
-                IcebergGenerics.read(table).select(needed.toArray(String[]::new)).build()) {
+        Snapshot current = table.currentSnapshot();
+        return new Pinned(table, current == null ? null : current.snapshotId());
+    }
+
+    /** Reads every row of a pinned source. */
+    void read(Pinned pinned, Consumer<MappedRow> rows, Runnable nullKeys) {
+        scan(pinned, needed(), mapper(rows, nullKeys));
+    }
+
+    /**
+     * Reads only the key and the identity of every row of a pinned source (the key and identity
+     * columns: a fraction of a full read), as {@link #read} computes them.
+     *
+     * @param keys gets each row's key and identity (null when the identity field is null)
+     * @param nullKeys gets a count for each row with a null key column
+     */
+    void readKeys(Pinned pinned, BiConsumer<String, String> keys, Runnable nullKeys) {
+        int identityIndex = identityIndex();
+        List<String> cols = new ArrayList<>(sync.primaryKey());
+        if (identityIndex >= 0
+                && identityIndex < columns.size()
+                && !cols.contains(columns.get(identityIndex))) {
+            cols.add(columns.get(identityIndex));
+        }
+        scan(
+                pinned,
+                cols,
+                true,
+                r -> {
+                    String key = key(r);
+                    if (key == null) {
+                        nullKeys.run();
+                        return;
+                    }
+                    String identity;
+                    if (identityIndex < 0) {
+                        identity = key;
+                    } else {
+                        Object v =
+                                identityIndex < columns.size()
+                                        ? plain(r.apply(columns.get(identityIndex)))
+                                        : constants[identityIndex - columns.size()];
+                        identity = v == null ? null : String.valueOf(v);
+                    }
+                    keys.accept(key, identity);
+                });
+    }
+
+    private void scan(Pinned pinned, List<String> cols, Consumer<Function<String, Object>> each) {
+        scan(pinned, cols, false, each);
+    }
+
+    /**
+     * @param reuse whether a record may be reused for the next row (only when {@code each} keeps no
+     *     reference to it)
+     */
+    private void scan(
+            Pinned pinned,
+            List<String> cols,
+            boolean reuse,
+            Consumer<Function<String, Object>> each) {
+        IcebergGenerics.ScanBuilder scan =
+                IcebergGenerics.read(pinned.table).select(cols.toArray(String[]::new));
+        if (reuse) {
+            scan = scan.reuseContainers();
+        }
+        if (pinned.snapshotId != null) {
+            scan = scan.useSnapshot(pinned.snapshotId);
+        }
+        try (CloseableIterable<Record> records = scan.build()) {
             for (Record r : records) {
                 each.accept(r::getField);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read source table " + name, e);
+            throw new UncheckedIOException("cannot read source table " + sync.source().table(), e);
         }
+    }
+
+    private List<String> needed() {
+        List<String> needed = new ArrayList<>(sync.primaryKey());
+        for (String c : columns) {
+            if (!needed.contains(c)) {
+                needed.add(c);
+            }
+        }
+        return needed;
+    }
+
+    private int identityIndex() {
+        return identityField == null ? -1 : fieldNames.indexOf(identityField);
+    }
+
+    /** Maps each row read to a {@link MappedRow}, or counts it when its key is null. */
+    private Consumer<Function<String, Object>> mapper(Consumer<MappedRow> rows, Runnable nullKeys) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        int identityIndex = identityIndex();
+        StringBuilder hashText = new StringBuilder(256);
+        return r -> {
+            String key = key(r);
+            if (key == null) {
+                nullKeys.run();
+                return;
+            }
+            Object[] values = new Object[fieldNames.size()];
+            for (int i = 0; i < columns.size(); i++) {
+                values[i] = plain(r.apply(columns.get(i)));
+            }
+            System.arraycopy(constants, 0, values, columns.size(), constants.length);
+            String identity =
+                    identityIndex < 0
+                            ? key
+                            : values[identityIndex] == null
+                                    ? null
+                                    : String.valueOf(values[identityIndex]);
+            rows.accept(new MappedRow(key, identity, hash(sha, hashText, names, values), values));
+        };
     }
 
     private String key(Function<String, Object> r) {

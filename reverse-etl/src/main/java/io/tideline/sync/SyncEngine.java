@@ -32,11 +32,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.iceberg.catalog.Catalog;
 import org.slf4j.Logger;
@@ -54,6 +57,15 @@ public final class SyncEngine {
     private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
     private static final int SAMPLES = 20;
 
+    /**
+     * The batches a streamed run's reader may have ready ahead of the sender (tests lower it, to
+     * observe that the calls start before the read ends).
+     */
+    static volatile int streamQueue = 256;
+
+    /** The rows a streamed run's reader decodes ahead while the keys are read. */
+    private static final int EARLY_ROWS = 20_000;
+
     private final TidelineConfig config;
     private final Supplier<Catalog> catalog;
     private volatile Catalog openCatalog;
@@ -62,6 +74,12 @@ public final class SyncEngine {
     public interface RunListener {
         /** Called after each batch's outcome is saved in the ledger. */
         default void batchSaved(long runId, int batchesSaved, Counts countsSoFar) {}
+
+        /**
+         * Called when a streamed run (an Iceberg source) has read its source to the end, from the
+         * thread that read it, while its calls may still be going out.
+         */
+        default void sourceRead(long runId, long rows) {}
     }
 
     /**
@@ -236,14 +254,15 @@ public final class SyncEngine {
         private long runId;
         private long queried;
         private long invalid;
-        private long unchanged;
+        // written by the thread reading the source while a streamed run sends (the only writer)
+        private volatile long unchanged;
         private long succeeded;
         private long rejected;
         private long retried;
         private long deleted;
         private long deleteRejected;
         private long pending;
-        private long held;
+        private volatile long held;
         private long parked;
         private long newRejected;
         private final Instant now = Instant.now();
@@ -312,15 +331,22 @@ public final class SyncEngine {
             String failure = null;
             List<String> samplePayloads = null;
             Map<Operation, List<Planned>> plan = null;
+            Feed feed = null;
             long planning = System.nanoTime();
             try {
-                plan = plan();
-                LOG.info(
-                        "Run {} of sync {}: {} rows read and compared in {} ms",
-                        runId,
-                        name,
-                        queried,
-                        (System.nanoTime() - planning) / 1_000_000);
+                SourceRows source = new SourceRows(sync, identityField());
+                if (!options.dryRun() && source.pinnable()) {
+                    feed = stream(source, planning);
+                }
+                if (feed == null) {
+                    plan = plan(source);
+                    LOG.info(
+                            "Run {} of sync {}: {} rows read and compared in {} ms",
+                            runId,
+                            name,
+                            queried,
+                            (System.nanoTime() - planning) / 1_000_000);
+                }
             } catch (SourceRows.SourceException | Ledger.LedgerException | GuardRefusal e) {
                 failure = e.getMessage();
             } catch (RuntimeException e) {
@@ -335,7 +361,7 @@ public final class SyncEngine {
                     if (options.dryRun()) {
                         samplePayloads = samples(destination, plan);
                     } else {
-                        failure = send(plan);
+                        failure = send(feed != null ? feed : Feed.of(batches(plan)));
                     }
                 } catch (SourceRows.SourceException | Ledger.LedgerException | GuardRefusal e) {
                     failure = e.getMessage();
@@ -366,13 +392,15 @@ public final class SyncEngine {
             }
         }
 
+        private String identityField() {
+            return dest.type() == DestinationConfig.DestinationType.WEBHOOK
+                    ? null
+                    : dest.idProperty();
+        }
+
         /** Reads the source and decides what each row needs. */
-        private Map<Operation, List<Planned>> plan() {
-            String identityField =
-                    dest.type() == DestinationConfig.DestinationType.WEBHOOK
-                            ? null
-                            : dest.idProperty();
-            SourceRows source = new SourceRows(sync, identityField);
+        private Map<Operation, List<Planned>> plan(SourceRows source) {
+            String identityField = identityField();
             Map<String, SourceRows.MappedRow> rows = new HashMap<>();
             Set<String> duplicateKeys = new HashSet<>();
             Map<String, String> keyByIdentity = new HashMap<>();
@@ -437,86 +465,108 @@ public final class SyncEngine {
                 if (invalidKeys.contains(row.key())) {
                     continue;
                 }
-                Ledger.State st = state.get(row.key());
-                Ledger.Rejection prior = rejections.get(row.key());
-                if (prior != null && prior.holds(row.hash(), now)) {
-                    // parked for this content, or backing off: not sent in this run
-                    held++;
-                    continue;
+                Planned p = decide(source, row, state, rejections);
+                if (p != null) {
+                    plan.computeIfAbsent(p.op(), k -> new ArrayList<>()).add(p);
                 }
-                boolean wasRejected = prior != null;
-                if (!wasRejected
-                        && st != null
-                        && (st.hash().equals(row.hash()) || sync.mode() == SyncMode.INSERT_ONLY)) {
-                    unchanged++;
-                    continue;
-                }
-                String destId = st == null ? null : st.destinationId();
-                Operation op =
-                        switch (sync.mode()) {
-                            case UPSERT, MIRROR ->
-                                    st != null
-                                                    && destId != null
-                                                    && !Objects.equals(
-                                                            st.identity(), row.identity())
-                                            ? Operation.UPDATE_BY_ID
-                                            : Operation.UPSERT;
-                            case UPDATE_ONLY -> Operation.UPDATE;
-                            // a create whose outcome was unknown goes again as an upsert on the
-                            // identifier (idempotent): if the lost create was applied, it finds
-                            // that record instead of creating a second one
-                            case INSERT_ONLY ->
-                                    prior != null
-                                                    && prior.reason() != null
-                                                    && prior.reason()
-                                                            .startsWith(
-                                                                    DestinationChannel
-                                                                            .OUTCOME_UNKNOWN)
-                                                    && channel()
-                                                            .destination()
-                                                            .idempotent(Operation.UPSERT)
-                                            ? Operation.UPSERT
-                                            : Operation.INSERT;
-                        };
-                OutboundRecord rec =
-                        new OutboundRecord(
-                                row.key(), row.identity(), destId, source.fields(row.values()));
-                plan.computeIfAbsent(op, k -> new ArrayList<>())
-                        .add(new Planned(op, rec, row.hash(), prior));
             }
             if (sync.mode() == SyncMode.MIRROR) {
-                MirrorConfig mirror = sync.mirror();
-                for (Map.Entry<String, Ledger.State> e : state.entrySet()) {
-                    String key = e.getKey();
-                    if (rows.containsKey(key)) {
-                        continue;
-                    }
-                    Ledger.State st = e.getValue();
-                    String destId = st.destinationId() != null ? st.destinationId() : key;
-                    if (mirror.removal() == MirrorConfig.Removal.DELETE) {
-                        plan.computeIfAbsent(Operation.DELETE, k -> new ArrayList<>())
-                                .add(
-                                        new Planned(
-                                                Operation.DELETE,
-                                                new OutboundRecord(
-                                                        key, st.identity(), destId, Map.of()),
-                                                null,
-                                                rejections.get(key)));
-                    } else {
-                        Map<String, Object> fields = new HashMap<>();
-                        fields.put(mirror.archiveField(), mirror.archiveValue());
-                        Planned p =
-                                new Planned(
-                                        Operation.UPDATE_BY_ID,
-                                        new OutboundRecord(key, st.identity(), destId, fields),
-                                        null,
-                                        rejections.get(key));
-                        plan.computeIfAbsent(Operation.DELETE, k -> new ArrayList<>()).add(p);
-                    }
+                List<Planned> removals = removals(state, rejections, rows::containsKey);
+                if (!removals.isEmpty()) {
+                    plan.put(Operation.DELETE, removals);
                 }
             }
             guardMirror(plan, state.size(), rows.size());
             return plan;
+        }
+
+        /**
+         * What a valid row (its key and identity unique in the source) needs: null when nothing
+         * (unchanged, or held by its rejection: counted here).
+         */
+        private Planned decide(
+                SourceRows source,
+                SourceRows.MappedRow row,
+                Map<String, Ledger.State> state,
+                Map<String, Ledger.Rejection> rejections) {
+            Ledger.State st = state.get(row.key());
+            Ledger.Rejection prior = rejections.get(row.key());
+            if (prior != null && prior.holds(row.hash(), now)) {
+                // parked for this content, or backing off: not sent in this run
+                held++;
+                return null;
+            }
+            boolean wasRejected = prior != null;
+            if (!wasRejected
+                    && st != null
+                    && (st.hash().equals(row.hash()) || sync.mode() == SyncMode.INSERT_ONLY)) {
+                unchanged++;
+                return null;
+            }
+            String destId = st == null ? null : st.destinationId();
+            Operation op =
+                    switch (sync.mode()) {
+                        case UPSERT, MIRROR ->
+                                st != null
+                                                && destId != null
+                                                && !Objects.equals(st.identity(), row.identity())
+                                        ? Operation.UPDATE_BY_ID
+                                        : Operation.UPSERT;
+                        case UPDATE_ONLY -> Operation.UPDATE;
+                        // a create whose outcome was unknown goes again as an upsert on the
+                        // identifier (idempotent): if the lost create was applied, it finds
+                        // that record instead of creating a second one
+                        case INSERT_ONLY ->
+                                prior != null
+                                                && prior.reason() != null
+                                                && prior.reason()
+                                                        .startsWith(
+                                                                DestinationChannel.OUTCOME_UNKNOWN)
+                                                && channel()
+                                                        .destination()
+                                                        .idempotent(Operation.UPSERT)
+                                        ? Operation.UPSERT
+                                        : Operation.INSERT;
+                    };
+            OutboundRecord rec =
+                    new OutboundRecord(
+                            row.key(), row.identity(), destId, source.fields(row.values()));
+            return new Planned(op, rec, row.hash(), prior);
+        }
+
+        /** Mirror mode: the records the ledger knows whose key the source no longer has. */
+        private List<Planned> removals(
+                Map<String, Ledger.State> state,
+                Map<String, Ledger.Rejection> rejections,
+                Predicate<String> inSource) {
+            MirrorConfig mirror = sync.mirror();
+            List<Planned> out = new ArrayList<>();
+            for (Map.Entry<String, Ledger.State> e : state.entrySet()) {
+                String key = e.getKey();
+                if (inSource.test(key)) {
+                    continue;
+                }
+                Ledger.State st = e.getValue();
+                String destId = st.destinationId() != null ? st.destinationId() : key;
+                if (mirror.removal() == MirrorConfig.Removal.DELETE) {
+                    out.add(
+                            new Planned(
+                                    Operation.DELETE,
+                                    new OutboundRecord(key, st.identity(), destId, Map.of()),
+                                    null,
+                                    rejections.get(key)));
+                } else {
+                    Map<String, Object> fields = new HashMap<>();
+                    fields.put(mirror.archiveField(), mirror.archiveValue());
+                    out.add(
+                            new Planned(
+                                    Operation.UPDATE_BY_ID,
+                                    new OutboundRecord(key, st.identity(), destId, fields),
+                                    null,
+                                    rejections.get(key)));
+                }
+            }
+            return out;
         }
 
         /**
@@ -571,15 +621,23 @@ public final class SyncEngine {
             int size = batchSize();
             List<List<Planned>> out = new ArrayList<>();
             for (List<Planned> ops : plan.values()) {
-                // a removal list may mix deletes and archive updates: batch each op on its own
-                Map<Operation, List<Planned>> byOp = new EnumMap<>(Operation.class);
-                for (Planned p : ops) {
-                    byOp.computeIfAbsent(p.op(), k -> new ArrayList<>()).add(p);
-                }
-                for (List<Planned> list : byOp.values()) {
-                    for (int i = 0; i < list.size(); i += size) {
-                        out.add(list.subList(i, Math.min(list.size(), i + size)));
-                    }
+                out.addAll(batches(ops, size));
+            }
+            return out;
+        }
+
+        /**
+         * A list's batches: a removal list may mix deletes and archive updates, each on its own.
+         */
+        private List<List<Planned>> batches(List<Planned> ops, int size) {
+            List<List<Planned>> out = new ArrayList<>();
+            Map<Operation, List<Planned>> byOp = new EnumMap<>(Operation.class);
+            for (Planned p : ops) {
+                byOp.computeIfAbsent(p.op(), k -> new ArrayList<>()).add(p);
+            }
+            for (List<Planned> list : byOp.values()) {
+                for (int i = 0; i < list.size(); i += size) {
+                    out.add(list.subList(i, Math.min(list.size(), i + size)));
                 }
             }
             return out;
@@ -613,15 +671,15 @@ public final class SyncEngine {
          * one going out as one lands: the destination's bulkhead never overflows however many
          * batches a run has, and once the run stops, the batches not yet submitted are never sent.
          */
-        private String send(Map<Operation, List<Planned>> plan) {
-            List<List<Planned>> batches = batches(plan);
-            // the plan's counts, before the first call: a run that dies now still adds up
+        private String send(Feed feed) {
+            // the plan's counts, before the first call: a run that dies now still adds up (a
+            // streamed run's queried and invalid are known from the keys' read: the rows not yet
+            // read count as pending)
             ledger.saveCounts(runId, counts());
             AtomicBoolean stop = new AtomicBoolean();
-            LinkedBlockingQueue<Landed> landed = new LinkedBlockingQueue<>();
+            LinkedBlockingQueue<Landed> landed = feed.landed;
             List<CompletableFuture<List<RecordOutcome>>> futures = new ArrayList<>();
             int window = channel.capacity();
-            int next = 0;
             int inFlight = 0;
             String failure = null;
             int saved = 0;
@@ -630,17 +688,23 @@ public final class SyncEngine {
             List<Landed> toSave = new ArrayList<>();
             List<Landed> drained = new ArrayList<>();
             try {
-                while (next < batches.size() || inFlight > 0 || !toSave.isEmpty()) {
-                    if (next < batches.size() && stop.get()) {
-                        // never submitted: pending, as the batches that saw the stop in the queue
-                        for (List<Planned> batch : batches.subList(next, batches.size())) {
-                            countPending(batch);
+                while (!feed.done() || inFlight > 0 || !toSave.isEmpty()) {
+                    Throwable readError = feed.error;
+                    if (readError != null && !stop.get()) {
+                        // the source could not be read to its end: nothing more is submitted
+                        stop.set(true);
+                        if (failure == null) {
+                            failure = describeRead(readError);
                         }
-                        next = batches.size();
-                        continue;
                     }
-                    if (next < batches.size() && inFlight < window) {
-                        List<Planned> batch = batches.get(next++);
+                    if (stop.get()) {
+                        // never submitted: pending, as the batches that saw the stop in the queue
+                        // (a streamed run's source is still read to its end, for the counts)
+                        for (List<Planned> b = feed.poll(); b != null; b = feed.poll()) {
+                            countPending(b);
+                        }
+                    } else if (inFlight < window && feed.hasReady()) {
+                        List<Planned> batch = feed.poll();
                         List<OutboundRecord> recs = batch.stream().map(Planned::record).toList();
                         futures.add(
                                 channel.submit(batch.get(0).op(), recs, stop::get)
@@ -652,12 +716,19 @@ public final class SyncEngine {
                         inFlight++;
                         continue;
                     }
+                    if (feed.done() && inFlight == 0 && toSave.isEmpty()) {
+                        continue;
+                    }
                     drained.clear();
                     if (toSave.isEmpty()) {
+                        // a call landing, or the source's reader with a new batch (or its end)
                         drained.add(landed.take());
                     }
                     landed.drainTo(drained);
                     for (Landed l : drained) {
+                        if (l == Feed.WAKE) {
+                            continue;
+                        }
                         inFlight--;
                         Throwable error =
                                 l.error() instanceof CompletionException c
@@ -676,7 +747,7 @@ public final class SyncEngine {
                         }
                         toSave.add(l);
                     }
-                    if (!drained.isEmpty() && next < batches.size() && inFlight < window) {
+                    if (!drained.isEmpty() && !stop.get() && feed.hasReady() && inFlight < window) {
                         // room for more calls: submit them before saving
                         continue;
                     }
@@ -707,8 +778,348 @@ public final class SyncEngine {
                     // failed batches or a timeout: the crash goes on either way
                 }
                 throw e;
+            } finally {
+                // the source's reader stops too (it has ended, unless this run is cut short)
+                feed.cancel();
             }
             return failure;
+        }
+
+        /** Why a run stopped on a failed read of its source, as a failed plan says it. */
+        private String describeRead(Throwable e) {
+            if (e instanceof Error err) {
+                throw err;
+            }
+            if (e instanceof SourceRows.SourceException
+                    || e instanceof Ledger.LedgerException
+                    || e instanceof GuardRefusal) {
+                return e.getMessage();
+            }
+            LOG.error("Run {} of sync {} failed", runId, name, e);
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+
+        /**
+         * The batches a run sends, in order: all of them at once (a planned run), or as a thread
+         * reading the source fills them (a streamed run; a bounded queue: the reader waits while it
+         * is full). Each new batch, and the end of the read, wakes the sender through {@link
+         * #landed}.
+         */
+        private static final class Feed {
+            /** A wake-up in the queue of landed calls: not a call. */
+            static final Landed WAKE = new Landed(List.of(), List.of(), null);
+
+            final LinkedBlockingQueue<Landed> landed = new LinkedBlockingQueue<>();
+            private final BlockingQueue<List<Planned>> ready;
+            private volatile boolean finished;
+            private volatile boolean cancelled;
+            volatile Throwable error;
+
+            private Feed(BlockingQueue<List<Planned>> ready) {
+                this.ready = ready;
+            }
+
+            static Feed of(List<List<Planned>> batches) {
+                Feed f = new Feed(new LinkedBlockingQueue<>(batches));
+                f.finished = true;
+                return f;
+            }
+
+            static Feed bounded(int capacity) {
+                return new Feed(new java.util.concurrent.ArrayBlockingQueue<>(capacity));
+            }
+
+            List<Planned> poll() {
+                return ready.poll();
+            }
+
+            boolean hasReady() {
+                return !ready.isEmpty();
+            }
+
+            /** Every batch was taken, and no more will come. */
+            boolean done() {
+                return finished && ready.isEmpty();
+            }
+
+            /** From the reader: the next batch (waits while the queue is full). */
+            void put(List<Planned> batch) throws InterruptedException {
+                while (!ready.offer(batch, 100, TimeUnit.MILLISECONDS)) {
+                    if (cancelled) {
+                        throw new Cancelled();
+                    }
+                }
+                landed.add(WAKE);
+            }
+
+            boolean cancelled() {
+                return cancelled;
+            }
+
+            void cancel() {
+                cancelled = true;
+            }
+
+            /** From the reader, last: no more batches. */
+            void finish() {
+                finished = true;
+                landed.add(WAKE);
+            }
+        }
+
+        /** The reader of a run that was cut short stops. */
+        private static final class Cancelled extends RuntimeException {
+            Cancelled() {
+                super("cancelled", null, false, false);
+            }
+        }
+
+        /**
+         * Starts a streamed run, when the source is an Iceberg table: a first read of only the keys
+         * and identities of a pinned snapshot finds every invalid row (null and duplicate keys,
+         * null and duplicate identities) and the mirror's removals, as a planned run does, so that
+         * the guard decides before anything is sent and a row's decision needs only its own ledger
+         * state; then a thread reads the same snapshot in full and hands the batches to the sender
+         * as they fill, while the calls go out. The removals are batched after the read ends.
+         *
+         * @return the feed of batches, or null when the mirror guard will refuse the run (it is
+         *     then planned in full, and refused with the same counts and reason as always)
+         */
+        private Feed stream(SourceRows source, long planning) {
+            String identityField = identityField();
+            SourceRows.Pinned pinned = source.pin(catalog());
+            // the full read starts at once, on the other core: its first rows wait for the keys'
+            // verdicts, so that the first batch is ready when they are
+            CompletableFuture<Verdicts> verdicts = new CompletableFuture<>();
+            Feed feed = Feed.bounded(streamQueue);
+            Thread reader =
+                    new Thread(
+                            () -> {
+                                try {
+                                    readInto(feed, source, pinned, verdicts, planning);
+                                } catch (Cancelled | InterruptedException c) {
+                                    // the run was cut short
+                                } catch (Throwable t) {
+                                    feed.error = t;
+                                } finally {
+                                    feed.finish();
+                                }
+                            },
+                            "sync-" + name + "-read-source");
+            reader.setDaemon(true);
+            reader.start();
+            try {
+                return keys(source, pinned, identityField, verdicts, feed, planning);
+            } finally {
+                if (!verdicts.isDone()) {
+                    // the keys could not be read, or the guard will refuse: the reader stops
+                    feed.cancel();
+                    verdicts.completeExceptionally(new Cancelled());
+                }
+            }
+        }
+
+        /** The keys' verdicts on every row, for the reader of a streamed run. */
+        private record Verdicts(
+                Set<String> invalidKeys,
+                Map<String, String> identityByKey,
+                Map<String, Ledger.State> state,
+                Map<String, Ledger.Rejection> rejections,
+                long rows) {}
+
+        /** The first read of a streamed run: the keys (see {@link #stream}). */
+        private Feed keys(
+                SourceRows source,
+                SourceRows.Pinned pinned,
+                String identityField,
+                CompletableFuture<Verdicts> verdicts,
+                Feed feed,
+                long planning) {
+            Map<String, String> identityByKey = new HashMap<>();
+            Set<String> duplicateKeys = new HashSet<>();
+            long[] read = {0, 0};
+            source.readKeys(
+                    pinned,
+                    (key, identity) -> {
+                        read[0]++;
+                        if (identityByKey.containsKey(key)) {
+                            duplicateKeys.add(key);
+                        } else {
+                            identityByKey.put(key, identity);
+                        }
+                    },
+                    () -> {
+                        read[1]++;
+                        sample(invalidSamples, "(null)", "null primary key " + sync.primaryKey());
+                    });
+            // the same invalid rows, found in the same order, as plan() finds them
+            Set<String> invalidKeys = new HashSet<>(duplicateKeys);
+            for (String k : duplicateKeys) {
+                sample(invalidSamples, k, "duplicate primary key");
+            }
+            Map<String, String> keyByIdentity = new HashMap<>();
+            Set<String> duplicateIdentities = new HashSet<>();
+            for (Map.Entry<String, String> e : identityByKey.entrySet()) {
+                String key = e.getKey();
+                String identity = e.getValue();
+                if (duplicateKeys.contains(key)) {
+                    continue;
+                }
+                if (identity == null || identity.isBlank()) {
+                    invalidKeys.add(key);
+                    sample(invalidSamples, key, "null " + identityField);
+                } else if (keyByIdentity.putIfAbsent(identity, key) != null) {
+                    duplicateIdentities.add(identity);
+                }
+            }
+            for (Map.Entry<String, String> e : identityByKey.entrySet()) {
+                String key = e.getKey();
+                String identity = e.getValue();
+                if (!invalidKeys.contains(key)
+                        && identity != null
+                        && duplicateIdentities.contains(identity)) {
+                    invalidKeys.add(key);
+                    sample(
+                            invalidSamples,
+                            key,
+                            "duplicate "
+                                    + identityField
+                                    + " '"
+                                    + identity
+                                    + "' (shared with another row)");
+                }
+            }
+            Map<String, Ledger.State> state = ledger.loadState(name);
+            Map<String, Ledger.Rejection> rejections = ledger.loadRejections(name);
+            if (sync.mode() == SyncMode.MIRROR && !state.isEmpty() && !options.allowMassDelete()) {
+                // the guard's inputs are the keys alone: decided now, before any call
+                long removals =
+                        state.keySet().stream().filter(k -> !identityByKey.containsKey(k)).count();
+                if (identityByKey.isEmpty()
+                        || removals > sync.mirror().maxDeleteShare() * state.size()) {
+                    invalidSamples.clear();
+                    return null;
+                }
+            }
+            long rows = read[0] + read[1];
+            queried = rows;
+            // queried counts rows; a duplicated key may stand for several rows
+            invalid = read[1] + read[0] - (identityByKey.size() - invalidKeys.size());
+            LOG.info(
+                    "Run {} of sync {}: {} keys read in {} ms; sending while the rows are read",
+                    runId,
+                    name,
+                    rows,
+                    (System.nanoTime() - planning) / 1_000_000);
+            verdicts.complete(new Verdicts(invalidKeys, identityByKey, state, rejections, rows));
+            return feed;
+        }
+
+        /**
+         * The reader of a streamed run: every row of the pinned source (the first ones, read while
+         * the keys are, wait for their verdicts), then the removals.
+         */
+        private void readInto(
+                Feed feed,
+                SourceRows source,
+                SourceRows.Pinned pinned,
+                CompletableFuture<Verdicts> verdicts,
+                long planning)
+                throws InterruptedException {
+            Verdicts[] known = {null};
+            List<SourceRows.MappedRow> early = new ArrayList<>();
+            Map<Operation, List<Planned>> open = new EnumMap<>(Operation.class);
+            int[] size = {0};
+            long[] seen = {0};
+            Consumer<SourceRows.MappedRow> decided =
+                    row -> {
+                        Verdicts v = known[0];
+                        if (v.invalidKeys().contains(row.key())) {
+                            return;
+                        }
+                        Planned p = decide(source, row, v.state(), v.rejections());
+                        if (p == null) {
+                            return;
+                        }
+                        List<Planned> batch =
+                                open.computeIfAbsent(p.op(), k -> new ArrayList<>(size[0]));
+                        batch.add(p);
+                        if (batch.size() >= size[0]) {
+                            open.remove(p.op());
+                            try {
+                                feed.put(batch);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new Cancelled();
+                            }
+                        }
+                    };
+            Runnable awaitVerdicts =
+                    () -> {
+                        known[0] = await(verdicts);
+                        size[0] = batchSize();
+                        early.forEach(decided);
+                        early.clear();
+                    };
+            source.read(
+                    pinned,
+                    row -> {
+                        seen[0]++;
+                        if (feed.cancelled()) {
+                            throw new Cancelled();
+                        }
+                        if (known[0] == null) {
+                            early.add(row);
+                            if (early.size() < EARLY_ROWS && !verdicts.isDone()) {
+                                return;
+                            }
+                            awaitVerdicts.run();
+                            return;
+                        }
+                        decided.accept(row);
+                    },
+                    () -> seen[0]++);
+            if (known[0] == null) {
+                awaitVerdicts.run();
+            }
+            Verdicts v = known[0];
+            long rows = v.rows();
+            if (seen[0] != rows) {
+                // cannot happen with a pinned snapshot; never sent a row the keys did not vouch for
+                throw new SourceRows.SourceException(
+                        "the source "
+                                + sync.source().describe()
+                                + " had "
+                                + rows
+                                + " rows when its keys were read, then "
+                                + seen[0]
+                                + ": it changed while it was read");
+            }
+            options.listener().sourceRead(runId, rows);
+            for (List<Planned> batch : open.values()) {
+                feed.put(batch);
+            }
+            if (sync.mode() == SyncMode.MIRROR) {
+                List<Planned> removals =
+                        removals(v.state(), v.rejections(), v.identityByKey()::containsKey);
+                for (List<Planned> batch : batches(removals, size[0])) {
+                    feed.put(batch);
+                }
+            }
+            LOG.info(
+                    "Run {} of sync {}: {} rows read and compared in {} ms",
+                    runId,
+                    name,
+                    rows,
+                    (System.nanoTime() - planning) / 1_000_000);
+        }
+
+        private static Verdicts await(CompletableFuture<Verdicts> verdicts) {
+            try {
+                return verdicts.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                throw new Cancelled();
+            }
         }
 
         /** A batch that was not delivered: its rows (not its removals) are pending. */
