@@ -18,6 +18,7 @@ import io.tideline.ingest.IngestSummary;
 import io.tideline.ingest.SourceCounts;
 import io.tideline.ledger.Counts;
 import io.tideline.ledger.Ledger;
+import io.tideline.local.Folders;
 import io.tideline.local.LocalParts;
 import io.tideline.sql.CheckResult;
 import io.tideline.sql.SqlRunResult;
@@ -214,6 +215,12 @@ public final class LocalPlatform {
         RunSummary summary = new RunSummary();
         Instant start = Instant.now();
         progress.step("Starting the embedded parts (data in " + config.local().dataDir() + ")");
+        // Kafka and PostgreSQL start empty, and so does the lake: the demo's figures are this
+        // run's alone (a warehouse left by an earlier run of other sizes would hold its rows).
+        String warehouse = config.catalog().warehouse();
+        if (warehouse != null && !warehouse.contains("://")) {
+            Folders.deleteRecursively(java.nio.file.Path.of(warehouse));
+        }
         LocalParts parts = LocalParts.start(config, 8);
         SaasEmulator emulator = null;
         Thread hook = new Thread(parts::close, "tideline-local-shutdown");
