@@ -218,7 +218,9 @@ public final class LocalPlatform {
         // Kafka and PostgreSQL start empty, and so does the lake: the demo's figures are this
         // run's alone (a warehouse left by an earlier run of other sizes would hold its rows).
         String warehouse = config.catalog().warehouse();
-        if (warehouse != null && !warehouse.contains("://")) {
+        if (warehouse != null && warehouse.startsWith("file:")) {
+            Folders.deleteRecursively(java.nio.file.Path.of(java.net.URI.create(warehouse)));
+        } else if (warehouse != null && !warehouse.contains(":")) {
             Folders.deleteRecursively(java.nio.file.Path.of(warehouse));
         }
         LocalParts parts = LocalParts.start(config, 8);
