@@ -521,47 +521,17 @@ public record SourceConfig(
     }
 
     public SourceConfig withFolder(String newFolder) {
-        return new SourceConfig(
-                enabled,
-                kind,
-                table,
-                key,
-                dedup,
-                version,
-                eventTime,
-                allowedLateness,
-                unknownFields,
-                partitionBy,
-                requireOneOf,
-                columns,
-                topic,
-                topics,
-                topicPattern,
-                groupId,
-                startingOffsets,
-                format,
-                newFolder,
-                formats,
-                delimiter,
-                quote,
-                header,
-                charset,
-                temporaryNames,
-                monitorInterval,
-                maxRecordBytes,
-                seenFilesRetention,
-                sourceTable,
-                query,
-                cursor,
-                pollInterval,
-                batchSize,
-                slot,
-                publication);
+        return with(enabled, newFolder);
     }
 
     public SourceConfig withEnabled(boolean on) {
+        return with(on, folder);
+    }
+
+    /** This source with another {@code enabled} and {@code folder}, every other key kept. */
+    private SourceConfig with(Boolean enabled, String folder) {
         return new SourceConfig(
-                on,
+                enabled,
                 kind,
                 table,
                 key,
