@@ -261,9 +261,13 @@ public final class SqlBenchmark {
         r.setField("plan", PLANS[(int) pick(2, i, PLANS.length)]);
         r.setField("created_at", time(0));
         r.setField("updated_at", time(pick(3, i, 86_400)));
+        // a postgres-cdc snapshot row, as the demo's customers arrive
+        r.setField("op", "snapshot");
+        r.setField("lsn", 1L);
+        r.setField("commit_time", time(0));
         r.setField("ingestion_time", time(0));
         r.setField("processing_time", time(0));
-        r.setField("source_position", "app.customers/" + id);
+        r.setField("source_position", "app.customers/snapshot/0/1/" + id);
         return r;
     }
 

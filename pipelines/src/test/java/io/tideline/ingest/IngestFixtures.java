@@ -9,6 +9,7 @@ import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.IngestionConfig;
 import io.tideline.config.TidelineConfig;
+import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +19,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -126,6 +129,58 @@ public final class IngestFixtures {
                   created_at: {type: timestamp}
                   updated_at: {type: timestamp, required: true}
             """;
+
+    /**
+     * The demo's customers source as deploy/local/tideline.yaml declares it (change data capture),
+     * with a replication slot of its own: slots belong to the whole server. Drop it with {@link
+     * #dropSlotAndPublication} when the test ends.
+     */
+    public static String customersCdc(String slot) {
+        return String.join(
+                "\n",
+                "  customers:",
+                "    kind: postgres-cdc",
+                "    source-table: app.customers",
+                "    slot: " + slot,
+                "    key: [id]",
+                "    columns:",
+                "      id:         {type: bigint, required: true}",
+                "      email:      {type: string, standardize: [trim, lower], check: email}",
+                "      name:       {type: string, standardize: [trim]}",
+                "      country:    {type: string, standardize: [trim], check: iso-country}",
+                "      plan:       {type: string, standardize: [trim]}",
+                "      created_at: {type: timestamp}",
+                "      updated_at: {type: timestamp}",
+                "");
+    }
+
+    /**
+     * What pipelines/README.md says to run when a postgres-cdc source is removed: once its job has
+     * released the slot, drop the slot and the publication.
+     */
+    public static void dropSlotAndPublication(TestParts parts, String slot, String publication)
+            throws SQLException {
+        try (Connection db = parts.connect()) {
+            Await.until(
+                    "slot " + slot + " released",
+                    Duration.ofSeconds(30),
+                    () -> {
+                        try (PreparedStatement st =
+                                db.prepareStatement(
+                                        "SELECT active FROM pg_replication_slots WHERE slot_name"
+                                                + " = ?")) {
+                            st.setString(1, slot);
+                            try (ResultSet rs = st.executeQuery()) {
+                                return rs.next() && !rs.getBoolean(1);
+                            }
+                        }
+                    });
+            try (Statement st = db.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+                st.execute("DROP PUBLICATION " + publication);
+            }
+        }
+    }
 
     /**
      * The demo's sources declared in YAML (those named in {@code only}, or all three): the topic

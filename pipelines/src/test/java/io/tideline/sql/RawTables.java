@@ -86,9 +86,12 @@ public final class RawTables {
                     Types.NestedField.optional(5, "plan", Types.StringType.get()),
                     Types.NestedField.optional(6, "created_at", TZ),
                     Types.NestedField.optional(7, "updated_at", TZ),
-                    Types.NestedField.optional(8, "ingestion_time", TZ),
-                    Types.NestedField.optional(9, "processing_time", TZ),
-                    Types.NestedField.optional(10, "source_position", Types.StringType.get()));
+                    Types.NestedField.optional(8, "op", Types.StringType.get()),
+                    Types.NestedField.optional(9, "lsn", Types.LongType.get()),
+                    Types.NestedField.optional(10, "commit_time", TZ),
+                    Types.NestedField.optional(11, "ingestion_time", TZ),
+                    Types.NestedField.optional(12, "processing_time", TZ),
+                    Types.NestedField.optional(13, "source_position", Types.StringType.get()));
 
     private final Catalog catalog;
 
@@ -180,9 +183,38 @@ public final class RawTables {
         r.setField("plan", plan);
         r.setField("created_at", ts("2024-01-01T00:00:00Z"));
         r.setField("updated_at", ts(updated));
-        r.setField("ingestion_time", ts(updated));
-        r.setField("processing_time", ts(updated));
-        r.setField("source_position", "app.customers/" + id + "@" + updated);
+        return change(r, "update", updated);
+    }
+
+    /**
+     * A customer's delete, as a postgres-cdc source records it: the key and the change columns, the
+     * rest null. Appended to the keyed table too, where the staging view's latest change then hides
+     * the key, as a real delete would.
+     */
+    public static Record deletedCustomer(long id, String at) {
+        Record r = GenericRecord.create(CUSTOMERS_SCHEMA);
+        r.setField("id", id);
+        return change(r, "delete", at);
+    }
+
+    /**
+     * The change columns of a postgres-cdc source (the demo's customers): the commit LSN grows with
+     * {@code at}, each change first in its transaction.
+     */
+    private static Record change(Record r, String op, String at) {
+        long lsn = ts(at).toInstant().toEpochMilli() * 1000;
+        r.setField("op", op);
+        r.setField("lsn", lsn);
+        r.setField("commit_time", ts(at));
+        r.setField("ingestion_time", ts(at));
+        r.setField("processing_time", ts(at));
+        r.setField(
+                "source_position",
+                "app.customers/"
+                        + Long.toHexString(lsn >>> 32).toUpperCase()
+                        + "/"
+                        + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase()
+                        + "/0");
         return r;
     }
 

@@ -20,6 +20,7 @@ import io.tideline.testkit.TidelineExtension;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,11 +49,15 @@ class StreamingFromIngestionIT {
     void streamingMartsFollowUpsertsOfTheRealIngestionJob(TestParts parts) throws Exception {
         String topic = parts.topic("events");
         parts.kafka().createTopic(topic, 1);
+        // The demo's customers come by change data capture, on a slot of this test's own.
+        String slot = "marts_" + parts.id();
         TidelineConfig config =
                 IngestFixtures.config(
                         parts,
                         "warehouse",
-                        IngestFixtures.allSources(topic, "marts-" + parts.id())
+                        IngestFixtures.demoSources(
+                                        topic, "marts-" + parts.id(), null, "events", "orders")
+                                + IngestFixtures.customersCdc(slot)
                                 + String.join(
                                         "\n",
                                         "sql:",
@@ -144,12 +149,25 @@ class StreamingFromIngestionIT {
                         assertThat(StreamingSqlIT.rows(tables, SqlLayerIT.DAILY_REVENUE))
                                 .hasSize(3);
                     });
+            // A customer deleted in PostgreSQL: gone from the keyed table, a delete in the change
+            // log, and gone from the streaming customer_360.
+            try (Connection db = parts.connect();
+                    Statement st = db.createStatement()) {
+                st.executeUpdate("DELETE FROM app.customers WHERE id = 2");
+            }
+            Conditions.eventually(
+                    WAIT,
+                    "the deleted customer gone from landing.customers and customer_360",
+                    () -> {
+                        assertThat(rawCounts(config)).isEqualTo("events=6 orders=2 customers=1");
+                        assertThat(customer360(tables).keySet()).containsExactly(1L);
+                    });
             // Ingestion really wrote upserts: one row per key in the keyed tables, every version
             // in the change logs.
             assertThat(count(config, IngestFixtures.ORDERS_TABLE)).isEqualTo(2);
             assertThat(count(config, IngestFixtures.ORDERS_CHANGELOG)).isEqualTo(3);
-            assertThat(count(config, IngestFixtures.CUSTOMERS_TABLE)).isEqualTo(2);
-            assertThat(count(config, IngestFixtures.CUSTOMERS_CHANGELOG)).isEqualTo(3);
+            assertThat(count(config, IngestFixtures.CUSTOMERS_TABLE)).isEqualTo(1);
+            assertThat(count(config, IngestFixtures.CUSTOMERS_CHANGELOG)).isEqualTo(4);
             assertThat(count(config, IngestFixtures.EVENTS_CHANGELOG)).isEqualTo(6);
             Record alice = customer360(tables).get(1L);
             assertThat(alice.getField("order_count")).isEqualTo(1L);
@@ -164,6 +182,7 @@ class StreamingFromIngestionIT {
         // A BATCH rebuild reads the keyed tables as they are now: the same marts.
         runner.runBatch(List.of(), false);
         assertThat(StreamingSqlIT.allMarts(tables)).isEqualTo(streamed);
+        IngestFixtures.dropSlotAndPublication(parts, slot, "tideline_customers");
     }
 
     private static Instant at(String monthDayTime) {

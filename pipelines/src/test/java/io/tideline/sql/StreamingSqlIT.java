@@ -4,6 +4,7 @@
 package io.tideline.sql;
 
 import static io.tideline.sql.RawTables.customer;
+import static io.tideline.sql.RawTables.deletedCustomer;
 import static io.tideline.sql.RawTables.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -128,6 +129,33 @@ class StreamingSqlIT {
                                                                 + " WHERE day = '2024-03-29'")) {
                             assertThat(rs.next()).isTrue();
                             assertThat(rs.getBigDecimal(1)).isEqualTo(new BigDecimal("20.00"));
+                        }
+                    });
+
+            // A customer deleted in the source (a postgres-cdc delete in the change log) leaves
+            // customer_360 and its served copy; the others stay.
+            raw.append(RawTables.CUSTOMERS, List.of(deletedCustomer(3, "2024-03-29T12:00:00Z")));
+            Conditions.eventually(
+                    WAIT,
+                    "the deleted customer is gone from customer_360 and PostgreSQL",
+                    () -> {
+                        assertThat(
+                                        SqlLayerIT.byKey(
+                                                        raw.rows(SqlLayerIT.CUSTOMER_360),
+                                                        r -> r.getField("customer_id"))
+                                                .keySet())
+                                .containsExactlyInAnyOrder(1L, 2L);
+                        try (Connection c = parts.connect();
+                                ResultSet rs =
+                                        c.createStatement()
+                                                .executeQuery(
+                                                        "SELECT customer_id FROM"
+                                                            + " serving.customer_360 ORDER BY 1")) {
+                            assertThat(rs.next()).isTrue();
+                            assertThat(rs.getLong(1)).isEqualTo(1L);
+                            assertThat(rs.next()).isTrue();
+                            assertThat(rs.getLong(1)).isEqualTo(2L);
+                            assertThat(rs.next()).isFalse();
                         }
                     });
 
@@ -301,7 +329,7 @@ class StreamingSqlIT {
         // The same raw data rebuilt in BATCH gives the same marts, row for row.
         SqlRunResult batch = runner.runBatch(List.of(), false);
         assertThat(batch.martRows())
-                .containsEntry("customer_360", 3L)
+                .containsEntry("customer_360", 2L)
                 .containsEntry("daily_revenue", 6L);
         assertThat(allMarts(raw)).isEqualTo(streamed);
     }

@@ -87,26 +87,11 @@ class PostgresCdcIT {
                 parts, "warehouse", source("app.accounts") + "    slot: cdc_" + parts.id() + "\n");
     }
 
-    /** What pipelines/README.md says to run when a source is removed. */
+    /** What pipelines/README.md says to run when a source is removed; the slot is then gone. */
     private static void dropSlotAndPublication(TestParts parts, String slot, String publication)
             throws SQLException {
+        IngestFixtures.dropSlotAndPublication(parts, slot, publication);
         try (Connection db = parts.connect()) {
-            Await.until(
-                    "slot " + slot + " released",
-                    Duration.ofSeconds(30),
-                    () -> {
-                        try (PreparedStatement st =
-                                db.prepareStatement(
-                                        "SELECT active FROM pg_replication_slots WHERE slot_name"
-                                                + " = ?")) {
-                            st.setString(1, slot);
-                            try (ResultSet rs = st.executeQuery()) {
-                                return rs.next() && !rs.getBoolean(1);
-                            }
-                        }
-                    });
-            exec(db, "SELECT pg_drop_replication_slot('" + slot + "')");
-            exec(db, "DROP PUBLICATION " + publication);
             assertThat(slotConfirmed(db, slot)).isNull();
         }
     }
