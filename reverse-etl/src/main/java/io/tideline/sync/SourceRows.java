@@ -223,6 +223,23 @@ final class SourceRows {
             this.table = table;
             this.snapshotId = snapshotId;
         }
+
+        /**
+         * How many rows the snapshot holds by its summary ({@code total-records}, which counts the
+         * data files' rows: an upper bound when the table has deletes), or 0 when it does not say.
+         * A capacity hint, never a count.
+         */
+        int expectedRows() {
+            if (snapshotId == null) {
+                return 0;
+            }
+            String total = table.snapshot(snapshotId).summary().get("total-records");
+            try {
+                return total == null ? 0 : (int) Math.min(Long.parseLong(total), 50_000_000L);
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
     }
 
     /** The source table at its current snapshot, its needed columns checked. */
