@@ -3,7 +3,10 @@
  */
 package io.tideline.ingest.validate;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +30,26 @@ public final class Payloads {
         }
     }
 
-    /** Whether every byte is ASCII (then it is valid UTF-8): the common, allocation-free case. */
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** The high bit of every byte of a long: set in a word that holds a byte over 0x7F. */
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
+    /**
+     * Whether every byte is ASCII (then it is valid UTF-8): the common, allocation-free case. Eight
+     * bytes at a time (every record's bytes pass here once).
+     */
     public static boolean isAscii(byte[] payload) {
-        for (byte b : payload) {
-            if (b < 0) {
+        int i = 0;
+        int words = payload.length & ~7;
+        for (; i < words; i += 8) {
+            if (((long) LONGS.get(payload, i) & HIGH_BITS) != 0) {
+                return false;
+            }
+        }
+        for (; i < payload.length; i++) {
+            if (payload[i] < 0) {
                 return false;
             }
         }

@@ -75,6 +75,7 @@ public final class RecordPlan implements Serializable {
     private transient int[] state;
     private transient JsonFactory json;
     private transient Charset decoder;
+    private transient boolean utf8;
     private transient String lastHeader;
     private transient int[] csvColumns;
     private transient String[] csvNames;
@@ -240,6 +241,7 @@ public final class RecordPlan implements Serializable {
                                         .STRICT_DUPLICATE_DETECTION)
                         .build();
         decoder = Charset.forName(charset);
+        utf8 = decoder.equals(StandardCharsets.UTF_8);
         values = new ArrayList<>();
     }
 
@@ -301,7 +303,6 @@ public final class RecordPlan implements Serializable {
 
     private void read(RawRecord record, GenericRowData row, Outcome out) throws IOException {
         byte[] payload = record.payload();
-        boolean utf8 = decoder == StandardCharsets.UTF_8 || decoder.name().equals("UTF-8");
         String text = null;
         if (utf8) {
             if (!Payloads.isAscii(payload) && !Payloads.isUtf8(payload)) {
