@@ -59,11 +59,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.FlinkSink;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ingestion job: every source of the {@code sources} section (Kafka topics, file drop folders,
@@ -81,6 +85,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * <p>Run it with {@code --config tideline.yaml --mode BATCH|STREAMING [--sources a,b]}.
  */
 public final class IngestJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
     private final TidelineConfig config;
     private final Configuration flink;
@@ -463,12 +469,25 @@ public final class IngestJob {
                 }
                 versions = skip(versions, catalog, changelogId, name, positionIdx, fileIngestion);
             }
-            FlinkSink.forRowData(kept)
-                    .tableLoader(table)
-                    .upsert(true)
-                    .equalityFieldColumns(s.key())
-                    .uidPrefix(name + "-sink")
-                    .append();
+            Table current = catalog.loadCatalog().loadTable(tableId);
+            if (batch && !cdc && isEmpty(current)) {
+                // A first load: the table holds no key yet and this run's dedup emits one row per
+                // key, so nothing needs replacing. Appended, the rows skip the upsert's shuffle by
+                // key (in BATCH, a second sort) and its bookkeeping of every key written.
+                LOG.info("{}: {} is empty: its first load is appended", name, tableId);
+                FlinkSink.forRowData(kept)
+                        .table(new AppendView(current))
+                        .tableLoader(table)
+                        .uidPrefix(name + "-sink")
+                        .append();
+            } else {
+                FlinkSink.forRowData(kept)
+                        .tableLoader(table)
+                        .upsert(true)
+                        .equalityFieldColumns(s.key())
+                        .uidPrefix(name + "-sink")
+                        .append();
+            }
             // Every version the keyed table takes, for readers that follow appends only (Iceberg's
             // streaming source cannot follow upserts).
             FlinkSink.forRowData(versions)
@@ -477,6 +496,12 @@ public final class IngestJob {
                     .append();
         }
         return new Paths(valid.getSideOutput(ValidateRecords.QUARANTINE), late);
+    }
+
+    /** Whether a table holds no row: no snapshot yet, or none with a data row. */
+    private static boolean isEmpty(Table table) {
+        Snapshot current = table.currentSnapshot();
+        return current == null || "0".equals(current.summary().get("total-records"));
     }
 
     private static DataStream<RowData> skip(

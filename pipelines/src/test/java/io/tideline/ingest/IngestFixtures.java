@@ -351,6 +351,11 @@ public final class IngestFixtures {
         return out;
     }
 
+    /** A table as it is now. */
+    public static Table table(TidelineConfig config, TableIdentifier id) {
+        return IcebergCatalogs.open(config).loadTable(id);
+    }
+
     public static long count(TidelineConfig config, TableIdentifier id) throws IOException {
         return rows(config, id).size();
     }

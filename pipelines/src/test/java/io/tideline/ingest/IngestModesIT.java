@@ -23,6 +23,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -295,5 +297,37 @@ class IngestModesIT {
         assertThat(orders.get("o4").get("source_position")).isEqualTo("orders-c.csv:2");
         assertThat(byKey(batch, IngestFixtures.CUSTOMERS_TABLE, "id").get("3").get("country"))
                 .isEqualTo("GB");
+
+        // The backfill was a first load into empty keyed tables: appended (no delete file), the
+        // tables' keys declared as before. A later run that changes a key upserts it in place.
+        for (TableIdentifier keyed :
+                List.of(
+                        IngestFixtures.EVENTS_TABLE,
+                        IngestFixtures.ORDERS_TABLE,
+                        IngestFixtures.CUSTOMERS_TABLE)) {
+            Table table = IngestFixtures.table(batch, keyed);
+            assertThat(table.currentSnapshot().summary()).containsEntry("total-delete-files", "0");
+            assertThat(table.schema().identifierFieldNames()).as(keyed.toString()).isNotEmpty();
+        }
+        drop(
+                drops,
+                "orders-d.csv",
+                String.join(
+                        "\n",
+                        "order_id,customer_email,amount,currency,status,created_at,updated_at",
+                        "o2,bob@example.com,25.00,EUR,paid,2025-12-01T10:00:00Z," + T0,
+                        ""),
+                T0.plusSeconds(600));
+        IngestSummary rerun = new IngestJob(batch, parts.flink(batch)).runBatch();
+        // a BATCH run reads the whole folder again (8 rows before, 1 new); the committed ones skip
+        assertThat(rerun.of("orders").read()).isEqualTo(9);
+        orders = byKey(batch, IngestFixtures.ORDERS_TABLE, "order_id");
+        assertThat(orders).hasSize(4);
+        assertThat(orders.get("o2").get("amount")).isEqualTo("25.00");
+        assertThat(
+                        IngestFixtures.table(batch, IngestFixtures.ORDERS_TABLE)
+                                .currentSnapshot()
+                                .summary())
+                .doesNotContainEntry("total-delete-files", "0");
     }
 }
