@@ -6,12 +6,14 @@ package io.tideline.ingest.validate;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.tideline.config.ColumnConfig;
 import io.tideline.config.ColumnType;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.StringWriter;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -367,21 +369,37 @@ abstract class Converter implements Serializable {
             return wrongType(ctx, literal);
         }
 
+        /** The copy's UTF-8 bytes, reused from record to record (one thread per operator). */
+        private transient ByteArrayBuilder buffer;
+
         @Override
         Object structure(JsonParser p, Ctx ctx) throws IOException {
-            String text = copy(p);
-            if (text.length() > maxLength) {
-                return ctx.fail(
-                        column,
-                        ErrorCode.FIELD_TOO_LONG,
-                        label
-                                + " has "
-                                + text.length()
-                                + " characters, at most "
-                                + maxLength
-                                + " are allowed");
+            // Copied as UTF-8 bytes straight into the row's string: no String, no char[], no
+            // encoding again when the row is serialized.
+            if (buffer == null) {
+                buffer = new ByteArrayBuilder(256);
             }
-            return StringData.fromString(text);
+            buffer.reset();
+            try (JsonGenerator g = JSON_FACTORY.createGenerator(buffer)) {
+                copy(p, g);
+            }
+            byte[] bytes = buffer.toByteArray();
+            // a character takes at least one byte: only a long copy needs counting
+            if (bytes.length > maxLength) {
+                int length = new String(bytes, StandardCharsets.UTF_8).length();
+                if (length > maxLength) {
+                    return ctx.fail(
+                            column,
+                            ErrorCode.FIELD_TOO_LONG,
+                            label
+                                    + " has "
+                                    + length
+                                    + " characters, at most "
+                                    + maxLength
+                                    + " are allowed");
+                }
+            }
+            return StringData.fromBytes(bytes);
         }
 
         @Override
@@ -425,8 +443,10 @@ abstract class Converter implements Serializable {
                 }
                 g.writeEndArray();
             }
-            case VALUE_STRING -> g.writeString(p.getText());
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> g.writeNumber(p.getText());
+            case VALUE_STRING ->
+                    g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT ->
+                    g.writeNumber(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             case VALUE_TRUE -> g.writeBoolean(true);
             case VALUE_FALSE -> g.writeBoolean(false);
             case VALUE_NULL -> g.writeNull();

@@ -318,4 +318,36 @@ class RecordPlanTest {
         assertThat(broken.code).isEqualTo(ErrorCode.VALIDATION_FAILED);
         assertThat(broken.message).contains("NullPointerException");
     }
+
+    /** A json column keeps compact JSON text, as UTF-8; its max-length counts characters. */
+    @Test
+    void aJsonColumnIsCompactTextAndItsLengthIsInCharacters() {
+        Outcome o =
+                events.json(
+                        base(
+                                ",\"occurred_at\":1772366400000, \"properties\": {"
+                                        + " \"city\" : \"Zürich\", \"n\": 1.50,"
+                                        + " \"tags\": [\"a\\\"b\", null, true] }"));
+        assertThat(events.get(o, "properties").toString())
+                .isEqualTo("{\"city\":\"Zürich\",\"n\":1.50,\"tags\":[\"a\\\"b\",null,true]}");
+        // 17 characters in 18 bytes (ü takes two): within a limit of 17, over one of 16
+        Plan limited =
+                new Plan(
+                        "  p:\n    kind: kafka\n    topic: t\n    columns:\n"
+                                + "      id: {type: string}\n"
+                                + "      doc: {type: json, check: {max-length: 17}}\n",
+                        "p");
+        Outcome fits = limited.json("{\"id\":\"1\",\"doc\":{\"city\":\"Zürich\"}}");
+        assertThat(limited.get(fits, "doc").toString()).isEqualTo("{\"city\":\"Zürich\"}");
+        Plan tighter =
+                new Plan(
+                        "  p:\n    kind: kafka\n    topic: t\n    columns:\n"
+                                + "      id: {type: string}\n"
+                                + "      doc: {type: json, check: {max-length: 16}}\n",
+                        "p");
+        Outcome over = tighter.json("{\"id\":\"1\",\"doc\":{\"city\":\"Zürich\"}}");
+        assertThat(over.ok()).isFalse();
+        assertThat(over.code).isEqualTo(ErrorCode.FIELD_TOO_LONG);
+        assertThat(over.message).contains("has 17 characters, at most 16");
+    }
 }
