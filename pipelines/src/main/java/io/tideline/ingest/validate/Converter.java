@@ -88,6 +88,14 @@ abstract class Converter implements Serializable {
         return wrongType(ctx, t == JsonToken.START_OBJECT ? "an object" : "an array");
     }
 
+    /** A value of {@code length} characters refused for a column of at most {@code maxLength}. */
+    final Object tooLong(int length, int maxLength, Ctx ctx) {
+        return ctx.fail(
+                column,
+                ErrorCode.FIELD_TOO_LONG,
+                label + " has " + length + " characters, at most " + maxLength + " are allowed");
+    }
+
     /** The value at the parser's current token; null when it is JSON null. */
     final Object json(JsonParser p, JsonToken t, Ctx ctx) throws IOException {
         return switch (t) {
@@ -318,15 +326,7 @@ abstract class Converter implements Serializable {
         }
 
         Object tooLong(int length, Ctx ctx) {
-            return ctx.fail(
-                    column,
-                    ErrorCode.FIELD_TOO_LONG,
-                    label
-                            + " has "
-                            + length
-                            + " characters, at most "
-                            + maxLength
-                            + " are allowed");
+            return tooLong(length, maxLength, ctx);
         }
 
         @Override
@@ -388,15 +388,7 @@ abstract class Converter implements Serializable {
             if (bytes.length > maxLength) {
                 int length = new String(bytes, StandardCharsets.UTF_8).length();
                 if (length > maxLength) {
-                    return ctx.fail(
-                            column,
-                            ErrorCode.FIELD_TOO_LONG,
-                            label
-                                    + " has "
-                                    + length
-                                    + " characters, at most "
-                                    + maxLength
-                                    + " are allowed");
+                    return tooLong(length, maxLength, ctx);
                 }
             }
             return StringData.fromBytes(bytes);
