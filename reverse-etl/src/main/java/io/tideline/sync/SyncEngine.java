@@ -935,8 +935,8 @@ public final class SyncEngine {
                 CompletableFuture<Verdicts> verdicts,
                 Feed feed,
                 long planning) {
-            // sized once for the whole source: a million keys rehashed twenty times over, while
-            // the collector copies them, is most of a cold read's time
+            // sized once for the whole source, not rehashed some twenty times on the way to a
+            // million keys (no gain the benchmark can show: see benchmarks/RESULTS.md)
             int capacity = (int) (pinned.expectedRows() / 0.75f) + 16;
             Map<String, String> identityByKey = new HashMap<>(capacity);
             Set<String> duplicateKeys = new HashSet<>();
