@@ -2,21 +2,6 @@
 # Runs the postgres-cdc benchmark (see CDC.md) from the repository root:
 #   pipelines/benchmarks/run-cdc-benchmark.sh [--rows N] [--rate R] [--seconds S]
 #       [--checkpoint-interval 2s]
-# It builds core and the pipelines' test classes in one reactor build (nothing is installed into the
-# local repository: core's classes come from core/target), then runs
-# io.tideline.bench.CdcBenchmark in one JVM, with a JFR profile in
-# pipelines/target/bench-cdc.jfr.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-./mvnw -B -q -pl pipelines -am test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test -Dspotless.check.skip=true \
-  -Denforcer.skip=true
-cd pipelines
-exec java \
-  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
-  -Xmx3g -Djava.io.tmpdir="$PWD/target" \
-  -XX:StartFlightRecording=filename="$PWD/target/bench-cdc.jfr",settings=profile \
-  -cp "target/test-classes:target/classes:$(cat target/bench.cp)" \
-  io.tideline.bench.CdcBenchmark --dir target/bench-cdc "$@"
+# io.tideline.bench.CdcBenchmark in one JVM, built and run by bench.sh; results in
+# pipelines/target/bench-cdc/results.md, a JFR profile in pipelines/target/bench-cdc.jfr.
+exec "$(dirname "$0")/bench.sh" CdcBenchmark 3g bench-cdc "$@"

@@ -118,18 +118,8 @@ public final class CsvBenchmark {
 
     private static TidelineConfig config(Path dir, String warehouse, Duration interval) {
         String yaml =
-                String.join(
-                                "\n",
-                                "catalog:",
-                                "  name: tideline",
-                                "  type: hadoop",
-                                "  warehouse: " + warehouse,
-                                "flink:",
-                                "  parallelism: 2",
-                                "  checkpoint-interval: " + Durations.format(interval),
-                                "  checkpoint-dir: checkpoints-" + warehouse,
-                                "sources:",
-                                "")
+                BenchYaml.lakeAndFlink(warehouse, interval)
+                        + "sources:\n"
                         + IngestFixtures.ORDERS
                         + "    folder: drops\n    monitor-interval: 1s\n";
         return new ConfigLoader(System::getenv).parse(yaml, "bench.yaml", dir);

@@ -115,15 +115,8 @@ public final class IngestionBenchmark {
                                 "kafka:",
                                 "  embedded: false",
                                 "  bootstrap-servers: [" + kafka.bootstrapServers() + "]",
-                                "catalog:",
-                                "  name: tideline",
-                                "  type: hadoop",
-                                "  warehouse: " + warehouse,
-                                "flink:",
-                                "  parallelism: 2",
-                                "  checkpoint-interval: " + Durations.format(interval),
-                                "  checkpoint-dir: checkpoints-" + warehouse,
                                 "")
+                        + BenchYaml.lakeAndFlink(warehouse, interval)
                         + IngestFixtures.demoSources(topic, "bench-" + warehouse, null, "events");
         return new ConfigLoader(System::getenv).parse(yaml, "bench.yaml", dir);
     }
