@@ -469,8 +469,9 @@ public final class IngestJob {
                 }
                 versions = skip(versions, catalog, changelogId, name, positionIdx, fileIngestion);
             }
-            Table current = catalog.loadCatalog().loadTable(tableId);
-            if (batch && !cdc && isEmpty(current)) {
+            // (only a BATCH run without CDC can append; a STREAMING job never loads the table here)
+            Table current = batch && !cdc ? catalog.loadCatalog().loadTable(tableId) : null;
+            if (current != null && isEmpty(current)) {
                 // A first load: the table holds no key yet and this run's dedup emits one row per
                 // key, so nothing needs replacing. Appended, the rows skip the upsert's shuffle by
                 // key (in BATCH, a second sort) and its bookkeeping of every key written.

@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The SQL layer's benchmark (not run by {@code verify}): generates a deterministic, TPC-H-like
@@ -267,7 +268,9 @@ public final class SqlBenchmark {
         r.setField("commit_time", time(0));
         r.setField("ingestion_time", time(0));
         r.setField("processing_time", time(0));
-        r.setField("source_position", "app.customers/snapshot/0/1/" + id);
+        r.setField(
+                "source_position",
+                "app.customers/snapshot/" + LogSequenceNumber.valueOf(1L) + "/" + id);
         return r;
     }
 

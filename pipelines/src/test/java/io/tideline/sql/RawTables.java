@@ -27,6 +27,7 @@ import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The ingested tables of the README's contract ({@code landing.events}, {@code landing.orders},
@@ -208,13 +209,8 @@ public final class RawTables {
         r.setField("commit_time", ts(at));
         r.setField("ingestion_time", ts(at));
         r.setField("processing_time", ts(at));
-        r.setField(
-                "source_position",
-                "app.customers/"
-                        + Long.toHexString(lsn >>> 32).toUpperCase()
-                        + "/"
-                        + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase()
-                        + "/0");
+        // as CdcReader writes it: the table, the commit LSN, the change's place in its transaction
+        r.setField("source_position", "app.customers/" + LogSequenceNumber.valueOf(lsn) + "/0");
         return r;
     }
 
