@@ -105,6 +105,11 @@ public final class TableMaintenance {
                                     table)
                             .rewriteDataFiles()
                             .targetSizeInBytes(policy.targetFileSize())
+                            // The compacted files keep the data sequence number of the snapshot
+                            // the rewrite started from, so that equality deletes committed while
+                            // it ran (a streaming upsert job commits on every checkpoint) still
+                            // apply to them. Without it, any such commit fails the rewrite.
+                            .useStartingSequenceNumber(true)
                             .execute();
             rewritten = r.deletedDataFiles().size();
             added = r.addedDataFiles().size();
@@ -170,7 +175,7 @@ public final class TableMaintenance {
         int deleted = 0;
         int young = 0;
         List<String> toDelete = new ArrayList<>();
-        for (FileInfo f : prefixes.listPrefix(table.location())) {
+        for (FileInfo f : listing(prefixes, table.location())) {
             if (reachable.contains(normalize(f.location()))) {
                 continue;
             }
@@ -186,6 +191,33 @@ public final class TableMaintenance {
         }
         return new int[] {deleted, young};
     }
+
+    /**
+     * Every file under {@code location}. A writer may delete a file while the listing runs (the
+     * Flink sink's committer removes its temporary manifests after each commit), which fails a
+     * Hadoop listing that reads the file's status next; the listing is then taken again.
+     */
+    private static List<FileInfo> listing(SupportsPrefixOperations prefixes, String location) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<FileInfo> files = new ArrayList<>();
+                prefixes.listPrefix(location).forEach(files::add);
+                return files;
+            } catch (RuntimeException e) {
+                if (attempt == LISTING_ATTEMPTS) {
+                    throw new IllegalStateException(
+                            "the files under "
+                                    + location
+                                    + " changed during each of "
+                                    + LISTING_ATTEMPTS
+                                    + " listings; orphans not removed this pass",
+                            e);
+                }
+            }
+        }
+    }
+
+    private static final int LISTING_ATTEMPTS = 5;
 
     static Set<String> reachableFiles(Table table) {
         Set<String> files = new HashSet<>();

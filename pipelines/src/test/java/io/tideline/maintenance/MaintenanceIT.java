@@ -6,12 +6,14 @@ package io.tideline.maintenance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideline.catalog.IcebergCatalogs;
+import io.tideline.config.MaintenanceConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.ingest.IngestJob;
 import io.tideline.testkit.Await;
 import io.tideline.testkit.TestParts;
 import io.tideline.testkit.TidelineExtension;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,16 +23,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericAppenderFactory;
+import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.deletes.EqualityDeleteWriter;
+import org.apache.iceberg.encryption.EncryptedFiles;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.DataWriter;
+import org.apache.iceberg.io.OutputFile;
+import org.apache.iceberg.types.Types;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -146,6 +167,135 @@ class MaintenanceIT {
             // Append-only: the savepoint's commit made a second time would be a sixth row here.
             assertThat(ids(config, quarantine)).hasSize(5);
         }
+    }
+
+    /**
+     * A streaming upsert job commits an equality delete on every checkpoint. A compaction that runs
+     * meanwhile must commit anyway, and the deletes committed while it ran must still apply to the
+     * files it wrote: each upserted key once, with its new value. (Iceberg's rewrite, by default,
+     * gives its files the sequence number of its own commit; it then refuses to commit over such
+     * deletes, "found new delete for replaced data file".)
+     */
+    @Test
+    @Timeout(300)
+    void aCompactionCommitsWhileAnUpsertWriterKeepsCommittingEqualityDeletes(TestParts parts)
+            throws Exception {
+        TidelineConfig config = parts.config();
+        Catalog catalog = IcebergCatalogs.open(config);
+        Schema schema =
+                new Schema(
+                        List.of(
+                                Types.NestedField.required(1, "id", Types.LongType.get()),
+                                Types.NestedField.optional(2, "v", Types.StringType.get())),
+                        Set.of(1));
+        TableIdentifier id = TableIdentifier.of("landing", "upserted_" + parts.id());
+        Table table =
+                catalog.createTable(
+                        id, schema, PartitionSpec.unpartitioned(), Map.of("format-version", "2"));
+        int files = 10;
+        int perFile = 100;
+        for (int f = 0; f < files; f++) {
+            List<Record> rows = new ArrayList<>();
+            for (int i = f * perFile; i < (f + 1) * perFile; i++) {
+                rows.add(row(schema, i, "old"));
+            }
+            table.newAppend().appendFile(dataFile(table, rows)).commit();
+        }
+        long startSequence = table.currentSnapshot().sequenceNumber();
+
+        TableMaintenance maintenance =
+                new TableMaintenance(
+                        new MaintenanceConfig(null, null, null, 2, null, null, null, null),
+                        parts.flink(config));
+        CompletableFuture<TableMaintenance.Result> pass =
+                CompletableFuture.supplyAsync(
+                        () ->
+                                maintenance.maintain(
+                                        id.toString(), catalog.loadTable(id), Instant.now()));
+        // Upserts, one key per commit (its equality delete and its new row), until the pass ends.
+        int upserted = 0;
+        while (!pass.isDone() && upserted < files * perFile) {
+            table.refresh();
+            table.newRowDelta()
+                    .addDeletes(equalityDelete(table, upserted))
+                    .addRows(dataFile(table, List.of(row(schema, upserted, "new"))))
+                    .commit();
+            upserted++;
+        }
+        TableMaintenance.Result r = pass.get(4, TimeUnit.MINUTES);
+
+        table.refresh();
+        Snapshot replace = null;
+        for (Snapshot s : table.snapshots()) {
+            if (DataOperations.REPLACE.equals(s.operation())) {
+                replace = s;
+            }
+        }
+        assertThat(r.rewrittenDataFiles()).isGreaterThanOrEqualTo(files);
+        assertThat(replace).as("the compaction's commit").isNotNull();
+        assertThat(replace.sequenceNumber())
+                .as("upserts committed between the compaction's start and its commit")
+                .isGreaterThan(startSequence + 1);
+        Map<Long, List<String>> values = new java.util.TreeMap<>();
+        try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
+            for (Record row : rows) {
+                values.computeIfAbsent((Long) row.getField("id"), k -> new ArrayList<>())
+                        .add((String) row.getField("v"));
+            }
+        }
+        assertThat(values).hasSize(files * perFile);
+        for (long key = 0; key < files * perFile; key++) {
+            assertThat(values.get(key))
+                    .as("key %d", key)
+                    .containsExactly(key < upserted ? "new" : "old");
+        }
+    }
+
+    private static Record row(Schema schema, long id, String v) {
+        Record r = GenericRecord.create(schema);
+        r.setField("id", id);
+        r.setField("v", v);
+        return r;
+    }
+
+    private static DataFile dataFile(Table table, List<Record> rows) throws IOException {
+        OutputFile out =
+                table.io()
+                        .newOutputFile(
+                                table.locationProvider()
+                                        .newDataLocation(UUID.randomUUID() + ".parquet"));
+        DataWriter<Record> writer =
+                new GenericAppenderFactory(table.schema(), table.spec())
+                        .newDataWriter(
+                                EncryptedFiles.plainAsEncryptedOutput(out),
+                                FileFormat.PARQUET,
+                                null);
+        try (DataWriter<Record> w = writer) {
+            rows.forEach(w::write);
+        }
+        return writer.toDataFile();
+    }
+
+    private static DeleteFile equalityDelete(Table table, long key) throws IOException {
+        Schema keySchema = table.schema().select("id");
+        OutputFile out =
+                table.io()
+                        .newOutputFile(
+                                table.locationProvider()
+                                        .newDataLocation(UUID.randomUUID() + "-eq.parquet"));
+        EqualityDeleteWriter<Record> writer =
+                new GenericAppenderFactory(
+                                table.schema(), table.spec(), new int[] {1}, keySchema, null)
+                        .newEqDeleteWriter(
+                                EncryptedFiles.plainAsEncryptedOutput(out),
+                                FileFormat.PARQUET,
+                                null);
+        Record k = GenericRecord.create(keySchema);
+        k.setField("id", key);
+        try (EqualityDeleteWriter<Record> w = writer) {
+            w.write(k);
+        }
+        return writer.toDeleteFile();
     }
 
     private static void await(String what, Callable<Boolean> condition) {
