@@ -397,8 +397,15 @@ public final class IngestJob {
             RowKey key = new RowKey(schema, keyIdx, positionIdx);
             DataStream<RowData> kept;
             DataStream<RowData> versions;
+            // Whether the keyed table held no row at submission: a first BATCH load can then be
+            // appended, and a STREAMING CDC snapshot written without equality deletes. Only those
+            // two cases load the table here.
+            Table current = (batch ? !cdc : cdc) ? catalog.loadCatalog().loadTable(tableId) : null;
+            boolean empty = current != null && isEmpty(current);
+            boolean cdcInserts = cdc && !batch && empty;
             if (cdc) {
-                CdcChanges changes = new CdcChanges(name, schema, columns.indexOf(PostgresCdc.OP));
+                CdcChanges changes =
+                        new CdcChanges(name, schema, columns.indexOf(PostgresCdc.OP), cdcInserts);
                 SingleOutputStreamOperator<RowData> out =
                         rows.keyBy(key, Types.STRING)
                                 .process(changes, type)
@@ -469,9 +476,7 @@ public final class IngestJob {
                 }
                 versions = skip(versions, catalog, changelogId, name, positionIdx, fileIngestion);
             }
-            // (only a BATCH run without CDC can append; a STREAMING job never loads the table here)
-            Table current = batch && !cdc ? catalog.loadCatalog().loadTable(tableId) : null;
-            if (current != null && isEmpty(current)) {
+            if (batch && !cdc && empty) {
                 // A first load: the table holds no key yet and this run's dedup emits one row per
                 // key, so nothing needs replacing. Appended, the rows skip the upsert's shuffle by
                 // key (in BATCH, a second sort) and its bookkeeping of every key written.
@@ -482,9 +487,11 @@ public final class IngestJob {
                         .uidPrefix(name + "-sink")
                         .append();
             } else {
+                // CdcChanges' changelog form (a fresh snapshot's rows inserted, every other change
+                // as a delete and an insert) needs the sink's equality deletes without its upsert
                 FlinkSink.forRowData(kept)
                         .tableLoader(table)
-                        .upsert(true)
+                        .upsert(!cdcInserts)
                         .equalityFieldColumns(s.key())
                         .uidPrefix(name + "-sink")
                         .append();

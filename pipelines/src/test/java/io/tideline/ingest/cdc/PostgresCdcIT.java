@@ -6,6 +6,7 @@ package io.tideline.ingest.cdc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.TidelineConfig;
 import io.tideline.ingest.FlinkRestMetrics;
@@ -40,6 +41,9 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.junit.jupiter.api.Test;
@@ -141,6 +145,13 @@ class PostgresCdcIT {
             assertThat(previous).as("key %s twice in the keyed table", r.get("id")).isNull();
         }
         return out;
+    }
+
+    /** The delete files of the keyed table's current snapshot. */
+    private static long deleteFiles(TidelineConfig config) {
+        org.apache.iceberg.Table t = IcebergCatalogs.open(config).loadTable(table(config));
+        return Long.parseLong(
+                t.currentSnapshot().summary().getOrDefault("total-delete-files", "0"));
     }
 
     /** One change of the change log. */
@@ -343,6 +354,8 @@ class PostgresCdcIT {
                     "the snapshot's 20 rows",
                     Duration.ofSeconds(90),
                     () -> lakeRows(config).size() == 20);
+            // A fresh table's snapshot is inserted: no equality delete for a reader to apply.
+            assertThat(deleteFiles(config)).isZero();
             try (Connection db = parts.connect()) {
                 // The publication and the slot, created under the source's name.
                 assertThat(slotConfirmed(db, "tideline_accounts")).isNotNull();
@@ -425,6 +438,8 @@ class PostgresCdcIT {
             assertThat(lakeRows(config)).isEqualTo(sourceRows(db));
             assertThat(lakeRows(config)).doesNotContainKeys("2", "6", "10");
         }
+        // The changes after it are deletes of their keys.
+        assertThat(deleteFiles(config)).isPositive();
         List<Change> changes = changes(config);
         assertThat(opsByKey(changes)).isEqualTo(expected);
         long snapshotLsn =
@@ -683,6 +698,95 @@ class PostgresCdcIT {
                 return (int) files.count();
             }
         }
+    }
+
+    /**
+     * Throws once, at the first row after a checkpoint that held rows of its attempt completed (its
+     * commit then holds them); the marker's name records how many rows it had seen.
+     */
+    static final class FailOnceAfterACommit extends RichMapFunction<RowData, RowData>
+            implements CheckpointListener, CheckpointedFunction {
+
+        private final String markers;
+        private transient long seen;
+        private transient boolean committed;
+        private transient Map<Long, Long> seenAt;
+
+        FailOnceAfterACommit(Path markers) {
+            this.markers = markers.toString();
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {
+            seenAt = new java.util.HashMap<>();
+        }
+
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+            seenAt.put(context.getCheckpointId(), seen);
+        }
+
+        @Override
+        public RowData map(RowData row) throws Exception {
+            seen++;
+            if (committed && FailTwice.failures(Path.of(markers)) == 0) {
+                Files.createFile(Path.of(markers).resolve("failure-at-row-" + seen));
+                throw new IllegalStateException("injected failure after " + seen + " rows");
+            }
+            return row;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            committed |= seenAt.getOrDefault(checkpointId, 0L) > 0;
+        }
+    }
+
+    /**
+     * A failure in the middle of the snapshot, after a checkpoint committed part of it: the
+     * restored job takes the snapshot again, and the rows the first attempt committed are replaced,
+     * not repeated (the first attempt inserted its rows without deletes, into a fresh table).
+     */
+    @Test
+    @Timeout(300)
+    void aFailureDuringTheSnapshotTakesItAgainWithoutDuplicates(TestParts parts) throws Exception {
+        TidelineConfig config = ownSlot(parts);
+        Path markers = parts.dir().resolve("snapshot-failure");
+        Files.createDirectories(markers);
+        int rows = 150_000;
+        try (Connection db = parts.connect()) {
+            exec(db, DDL);
+            exec(
+                    db,
+                    "INSERT INTO app.accounts (id, email, status) SELECT g, 's' || g || '@x.io',"
+                            + " 'open' FROM generate_series(1, "
+                            + rows
+                            + ") g");
+        }
+        try (IngestJob.Running running =
+                        new IngestJob(config, parts.flink(config))
+                                .withTap("accounts", new FailOnceAfterACommit(markers))
+                                .startStreaming();
+                Connection db = parts.connect()) {
+            Await.until(
+                    "the failure and the snapshot taken again",
+                    Duration.ofSeconds(180),
+                    () -> FailTwice.failures(markers) == 1 && lakeRows(config).size() == rows);
+            String marker;
+            try (Stream<Path> files = Files.list(markers)) {
+                marker = files.findFirst().orElseThrow().getFileName().toString();
+            }
+            assertThat(Long.parseLong(marker.substring("failure-at-row-".length())))
+                    .as("the failure came in the middle of the snapshot")
+                    .isLessThan(rows);
+            exec(db, "UPDATE app.accounts SET status = 'vip' WHERE id = 7");
+            Map<String, String> want = sourceRows(db);
+            Await.until(
+                    "the keyed table equal to the source table",
+                    Duration.ofSeconds(90),
+                    () -> lakeRows(config).equals(want));
+        }
+        dropSlotAndPublication(parts, "cdc_" + parts.id(), "tideline_accounts");
     }
 
     @Test
