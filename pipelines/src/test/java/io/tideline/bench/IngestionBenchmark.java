@@ -6,36 +6,52 @@ package io.tideline.bench;
 import io.tideline.catalog.IcebergCatalogs;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.Durations;
+import io.tideline.config.MaintenanceConfig;
 import io.tideline.config.TidelineConfig;
 import io.tideline.flink.FlinkSettings;
 import io.tideline.ingest.IngestFixtures;
 import io.tideline.ingest.IngestJob;
 import io.tideline.ingest.IngestSummary;
+import io.tideline.ingest.IngestTables;
 import io.tideline.local.Folders;
 import io.tideline.local.LocalFlink;
 import io.tideline.local.LocalKafka;
+import io.tideline.maintenance.TableMaintenance;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestReader;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.parquet.Parquet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -79,17 +95,25 @@ public final class IngestionBenchmark {
         long events = 2_000_000;
         int latencySeconds = 30;
         int latencyRate = 2_000;
+        int warmupSeconds = 10;
+        int soakMinutes = 0;
+        Duration maintainEvery = Duration.ofMinutes(1);
         List<Duration> intervals = List.of(Duration.ofSeconds(2), Duration.ofSeconds(5));
         Path dir = Path.of("target/bench");
+        boolean latencyOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events" -> events = Long.parseLong(args[++i]);
                 case "--latency-seconds" -> latencySeconds = Integer.parseInt(args[++i]);
                 case "--latency-rate" -> latencyRate = Integer.parseInt(args[++i]);
+                case "--latency-warmup" -> warmupSeconds = Integer.parseInt(args[++i]);
                 case "--checkpoint-intervals" ->
                         intervals =
                                 Arrays.stream(args[++i].split(",")).map(Durations::parse).toList();
                 case "--dir" -> dir = Path.of(args[++i]);
+                case "--latency-only" -> latencyOnly = true;
+                case "--soak-minutes" -> soakMinutes = Integer.parseInt(args[++i]);
+                case "--maintain-every" -> maintainEvery = Durations.parse(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -100,7 +124,20 @@ public final class IngestionBenchmark {
                     new io.tideline.config.FlinkConfig(
                             2, Duration.ofSeconds(10), null, false, 0, Map.of());
             try (LocalFlink flink = LocalFlink.start(fc, 8)) {
-                run(dir, kafka, flink, events, latencySeconds, latencyRate, intervals, report);
+                if (!latencyOnly) {
+                    throughput(dir, kafka, flink, events, report);
+                }
+                latencies(
+                        dir,
+                        kafka,
+                        flink,
+                        warmupSeconds,
+                        latencySeconds,
+                        latencyRate,
+                        intervals,
+                        soakMinutes,
+                        maintainEvery,
+                        report);
             }
         }
         System.out.println(report);
@@ -121,15 +158,8 @@ public final class IngestionBenchmark {
         return new ConfigLoader(System::getenv).parse(yaml, "bench.yaml", dir);
     }
 
-    private static void run(
-            Path dir,
-            LocalKafka kafka,
-            LocalFlink flink,
-            long events,
-            int latencySeconds,
-            int latencyRate,
-            List<Duration> intervals,
-            StringBuilder report)
+    private static void throughput(
+            Path dir, LocalKafka kafka, LocalFlink flink, long events, StringBuilder report)
             throws Exception {
         String topic = "bench-events";
         kafka.createTopic(topic, 2);
@@ -171,12 +201,41 @@ public final class IngestionBenchmark {
                         "%nRatios: (a)/(b) = %.2f, (a)/(c) = %.2f. Events: %,d (%.0f bytes each)."
                                 + " Ingestion counts: %s%n%n",
                         ra / rb, ra / rc, events, (double) bytes / events, summary.of("events")));
+    }
 
+    private static void latencies(
+            Path dir,
+            LocalKafka kafka,
+            LocalFlink flink,
+            int warmupSeconds,
+            int latencySeconds,
+            int latencyRate,
+            List<Duration> intervals,
+            int soakMinutes,
+            Duration maintainEvery,
+            StringBuilder report)
+            throws Exception {
+        StringBuilder soak = new StringBuilder();
         report.append(
                 "| Checkpoint interval | Events | p50 (ms) | p99 (ms) | max (ms) | Goal p99 ≤"
                         + " interval + 0.5 s (issue 16) |\n|---|---:|---:|---:|---:|---|\n");
-        for (Duration interval : intervals) {
-            long[] latencies = latency(dir, kafka, flink, interval, latencySeconds, latencyRate);
+        List<Duration> runs = new ArrayList<>(intervals);
+        if (soakMinutes > 0) {
+            runs.add(null); // the soak: 1 s checkpoints, with maintenance
+        }
+        for (Duration run : runs) {
+            Duration interval = run == null ? Duration.ofSeconds(1) : run;
+            long[] latencies =
+                    latency(
+                            dir,
+                            kafka,
+                            flink,
+                            interval,
+                            warmupSeconds,
+                            run == null ? soakMinutes * 60 - warmupSeconds : latencySeconds,
+                            latencyRate,
+                            run == null ? maintainEvery : null,
+                            soak);
             Arrays.sort(latencies);
             long p50 = latencies[(int) (latencies.length * 0.50)];
             long p99 = latencies[Math.min(latencies.length - 1, (int) (latencies.length * 0.99))];
@@ -185,13 +244,21 @@ public final class IngestionBenchmark {
             report.append(
                     String.format(
                             "| %s | %,d | %d | %d | %d | %s |%n",
-                            Durations.format(interval),
+                            Durations.format(interval)
+                                    + (run == null
+                                            ? " ("
+                                                    + soakMinutes
+                                                    + " min, maintenance every "
+                                                    + Durations.format(maintainEvery)
+                                                    + ")"
+                                            : ""),
                             latencies.length,
                             p50,
                             p99,
                             max,
                             p99 <= interval.toMillis() + 500 ? "met" : "not met"));
         }
+        report.append(soak);
     }
 
     private static String row(String name, double seconds, double rate) {
@@ -328,22 +395,39 @@ public final class IngestionBenchmark {
     }
 
     /**
-     * Streams events at {@code rate} per second for {@code seconds} into the STREAMING ingestion
-     * job, and returns, per event, the time from its Kafka record timestamp to the commit of the
-     * snapshot in which it first became readable.
+     * Streams events at {@code rate} per second for {@code warmup + seconds} into the STREAMING
+     * ingestion job, and returns, per event of the last {@code seconds} (the job's start, its first
+     * checkpoints and the JIT's warm-up are not what a running job's freshness is), the time from
+     * its Kafka record timestamp to the commit of the snapshot in which it first became readable.
+     * With {@code maintainEvery}, a maintenance pass ({@link TableMaintenance}, as {@code tideline
+     * maintain} runs it) goes over the table and its change log that often while the job runs, and
+     * the run ends with a census of their files.
      */
     private static long[] latency(
-            Path dir, LocalKafka kafka, LocalFlink flink, Duration interval, int seconds, int rate)
+            Path dir,
+            LocalKafka kafka,
+            LocalFlink flink,
+            Duration interval,
+            int warmup,
+            int seconds,
+            int rate,
+            Duration maintainEvery,
+            StringBuilder report)
             throws Exception {
-        String name = "latency-" + interval.toMillis();
+        String name = "latency-" + interval.toMillis() + (maintainEvery == null ? "" : "-soak");
         kafka.createTopic(name, 2);
         TidelineConfig config = config(dir, kafka, name, "warehouse-" + name, interval);
-        long total = (long) seconds * rate;
+        long warm = (long) warmup * rate;
+        long total = warm + (long) seconds * rate;
         IngestJob.Running running =
                 new IngestJob(config, flink.clientConfiguration(config.flink())).startStreaming();
+        Table table = null;
+        ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor();
+        List<TableMaintenance.Result> passes = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer(config)) {
             Random random = new Random(7);
             long start = System.nanoTime();
+            Visibility visibility = null;
             for (long i = 0; i < total; i++) {
                 long due = start + i * 1_000_000_000L / rate;
                 long wait = due - System.nanoTime();
@@ -356,65 +440,278 @@ public final class IngestionBenchmark {
                                 (int) (i % 2),
                                 null,
                                 event(i, System.currentTimeMillis(), random)));
+                if (visibility == null && i % rate == 0) {
+                    Catalog catalog = IcebergCatalogs.open(config);
+                    if (catalog.tableExists(IngestFixtures.EVENTS_TABLE)) {
+                        table = catalog.loadTable(IngestFixtures.EVENTS_TABLE);
+                        visibility = new Visibility(table, warm);
+                        visibility.start();
+                        if (maintainEvery != null) {
+                            Runnable pass = maintenancePass(config, flink, passes);
+                            maintenance.scheduleWithFixedDelay(
+                                    pass,
+                                    maintainEvery.toMillis(),
+                                    maintainEvery.toMillis(),
+                                    TimeUnit.MILLISECONDS);
+                        }
+                    }
+                }
             }
             producer.flush();
-            Table table = IcebergCatalogs.open(config).loadTable(IngestFixtures.EVENTS_TABLE);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (true) {
-                table.refresh();
-                Snapshot s = table.currentSnapshot();
-                if (s != null && countAt(table, s) >= total) {
-                    break;
-                }
+            while (visibility == null || visibility.seen() < total) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the latency run did not catch up");
                 }
-                TimeUnit.MILLISECONDS.sleep(500);
+                TimeUnit.MILLISECONDS.sleep(200);
             }
+            maintenance.shutdown();
+            maintenance.awaitTermination(5, TimeUnit.MINUTES);
+            visibility.stop();
             running.stop(dir.resolve("savepoints").toUri().toString());
-            return visibleAfter(table);
+            if (maintainEvery != null) {
+                census(
+                        config,
+                        visibility.written(),
+                        seconds + warmup,
+                        maintainEvery,
+                        passes,
+                        report);
+            }
+            return visibility.latencies();
         } finally {
+            maintenance.shutdownNow();
             running.close();
         }
     }
 
-    private static long countAt(Table table, Snapshot s) throws Exception {
-        long n = 0;
-        try (CloseableIterable<Record> r =
-                IcebergGenerics.read(table)
-                        .useSnapshot(s.snapshotId())
-                        .select("event_id")
-                        .build()) {
-            for (Record ignored : r) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static long[] visibleAfter(Table table) throws Exception {
-        List<Snapshot> snapshots = new ArrayList<>();
-        table.snapshots().forEach(snapshots::add);
-        snapshots.sort((x, y) -> Long.compare(x.sequenceNumber(), y.sequenceNumber()));
-        Set<String> seen = new HashSet<>();
-        List<Long> latencies = new ArrayList<>();
-        for (Snapshot s : snapshots) {
-            try (CloseableIterable<Record> rows =
-                    IcebergGenerics.read(table)
-                            .useSnapshot(s.snapshotId())
-                            .select("event_id", "ingestion_time")
-                            .build()) {
-                for (Record r : rows) {
-                    String id = (String) r.getField("event_id");
-                    if (seen.add(id)) {
-                        java.time.OffsetDateTime ingested =
-                                (java.time.OffsetDateTime) r.getField("ingestion_time");
-                        latencies.add(s.timestampMillis() - ingested.toInstant().toEpochMilli());
+    /** One maintenance pass over the events table and its change log, logged and kept. */
+    private static Runnable maintenancePass(
+            TidelineConfig config, LocalFlink flink, List<TableMaintenance.Result> passes) {
+        MaintenanceConfig policy =
+                new MaintenanceConfig(
+                        null, null, null, null, Duration.ofMinutes(1), null, null, null);
+        TableMaintenance maintenance =
+                new TableMaintenance(policy, flink.clientConfiguration(config.flink()));
+        return () -> {
+            Catalog catalog = IcebergCatalogs.open(config);
+            for (TableIdentifier id :
+                    List.of(
+                            IngestFixtures.EVENTS_TABLE,
+                            IngestTables.changelog(IngestFixtures.EVENTS_TABLE))) {
+                try {
+                    TableMaintenance.Result r =
+                            maintenance.maintain(
+                                    id.toString(), catalog.loadTable(id), Instant.now());
+                    log("maintenance: %s", r);
+                    synchronized (passes) {
+                        passes.add(r);
+                    }
+                } catch (RuntimeException e) {
+                    log("maintenance of %s FAILED: %s", id, e);
+                    synchronized (passes) {
+                        passes.add(null);
                     }
                 }
             }
+        };
+    }
+
+    /** The files of the events table and its change log after the soak, into the report. */
+    private static void census(
+            TidelineConfig config,
+            long writtenByJob,
+            int seconds,
+            Duration maintainEvery,
+            List<TableMaintenance.Result> passes,
+            StringBuilder report) {
+        Catalog catalog = IcebergCatalogs.open(config);
+        report.append(
+                String.format(
+                        "%nSoak: %d s at 1 s checkpoints, a maintenance pass every %s (%d passes"
+                                + " over 2 tables, %d failed)%n%n",
+                        seconds,
+                        Durations.format(maintainEvery),
+                        passes.size() / 2,
+                        passes.stream().filter(r -> r == null).count()));
+        report.append(
+                "Data files written: by the job's commits (the table's count without"
+                        + " maintenance). Live: in the current snapshot. Files on disk: everything"
+                        + " under the table's folder (data, deletes, manifests, metadata), no"
+                        + " `.crc`.\n\n");
+        report.append(
+                "| Table | Data files written | Live data files | Live delete files | Snapshots"
+                        + " kept | Files on disk |\n|---|---:|---:|---:|---:|---:|\n");
+        for (TableIdentifier id :
+                List.of(
+                        IngestFixtures.EVENTS_TABLE,
+                        IngestTables.changelog(IngestFixtures.EVENTS_TABLE))) {
+            Table t = catalog.loadTable(id);
+            Map<String, String> summary = t.currentSnapshot().summary();
+            int snapshots = 0;
+            for (Snapshot ignored : t.snapshots()) {
+                snapshots++;
+            }
+            long written = id.equals(IngestFixtures.EVENTS_TABLE) ? writtenByJob : -1;
+            long onDisk;
+            try (java.util.stream.Stream<Path> files =
+                    Files.walk(Path.of(URI.create(t.location())))) {
+                onDisk =
+                        files.filter(Files::isRegularFile)
+                                .filter(f -> !f.getFileName().toString().endsWith(".crc"))
+                                .count();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            report.append(
+                    String.format(
+                            "| %s | %s | %s | %s | %d | %d |%n",
+                            id,
+                            written < 0 ? "" : String.valueOf(written),
+                            summary.get("total-data-files"),
+                            summary.get("total-delete-files"),
+                            snapshots,
+                            onDisk));
         }
-        return latencies.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * Follows the table's snapshots as they are committed and records, per event from the {@code
+     * from}-th on, the commit time of the first snapshot whose added data files hold it, minus its
+     * {@code ingestion_time}. Reads each added file once, so that a long run stays linear.
+     */
+    private static final class Visibility implements Runnable {
+        private final Table table;
+        private final long from;
+        private final Set<String> seen = ConcurrentHashMap.newKeySet();
+        private final List<Long> latencies =
+                java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Long> commitDelays = new ArrayList<>();
+        private final List<Long> gaps = new ArrayList<>();
+        private final Thread thread = new Thread(this, "visibility");
+        private volatile boolean stopped;
+        private long lastSequence = -1;
+        private long previousCommit = -1;
+        private volatile long written;
+
+        Visibility(Table table, long from) {
+            this.table = table;
+            this.from = from;
+        }
+
+        void start() {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long seen() {
+            return seen.size();
+        }
+
+        /** Data files added by the job's commits (compactions' rewrites not counted). */
+        long written() {
+            return written;
+        }
+
+        void stop() throws InterruptedException {
+            stopped = true;
+            thread.join();
+        }
+
+        long[] latencies() {
+            log(
+                    "%d snapshots with measured rows; youngest row per snapshot (barrier to"
+                            + " commit): %s ms; gap between commits: %s ms",
+                    commitDelays.size(), percentiles(commitDelays), percentiles(gaps));
+            return latencies.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        @Override
+        public void run() {
+            Schema projection = table.schema().select("event_id", "ingestion_time");
+            while (!stopped) {
+                try {
+                    table.refresh();
+                    List<Snapshot> fresh = new ArrayList<>();
+                    for (Snapshot s : table.snapshots()) {
+                        if (s.sequenceNumber() > lastSequence) {
+                            fresh.add(s);
+                        }
+                    }
+                    fresh.sort((x, y) -> Long.compare(x.sequenceNumber(), y.sequenceNumber()));
+                    for (Snapshot s : fresh) {
+                        lastSequence = s.sequenceNumber();
+                        if (!DataOperations.REPLACE.equals(s.operation())) {
+                            read(s, projection);
+                        }
+                    }
+                    // the commit times come from the snapshots: polling seldom loses nothing
+                    TimeUnit.SECONDS.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
+        private void read(Snapshot s, Schema projection) throws java.io.IOException {
+            long youngest = Long.MAX_VALUE;
+            List<DataFile> added = new ArrayList<>();
+            for (ManifestFile m : s.dataManifests(table.io())) {
+                if (Long.valueOf(s.snapshotId()).equals(m.snapshotId())) {
+                    try (ManifestReader<DataFile> r =
+                            ManifestFiles.read(m, table.io(), table.specs())) {
+                        r.forEach(f -> added.add(f.copy()));
+                    }
+                }
+            }
+            // (a merged manifest of this snapshot also lists older files: count from the summary)
+            written += Long.parseLong(s.summary().getOrDefault("added-data-files", "0"));
+            for (DataFile file : added) {
+                try (CloseableIterable<Record> rows =
+                        Parquet.read(table.io().newInputFile(file.location()))
+                                .project(projection)
+                                .createReaderFunc(
+                                        f -> GenericParquetReaders.buildReader(projection, f))
+                                .build()) {
+                    for (Record r : rows) {
+                        String id = (String) r.getField("event_id");
+                        if (seen.add(id) && Long.parseLong(id.substring(3)) >= from) {
+                            long ingested =
+                                    ((java.time.OffsetDateTime) r.getField("ingestion_time"))
+                                            .toInstant()
+                                            .toEpochMilli();
+                            long latency = s.timestampMillis() - ingested;
+                            latencies.add(latency);
+                            youngest = Math.min(youngest, latency);
+                        }
+                    }
+                }
+            }
+            if (youngest != Long.MAX_VALUE) {
+                // the snapshot's youngest row arrived just before the barrier: its latency is
+                // about the time from the barrier to the commit
+                commitDelays.add(youngest);
+                if (previousCommit >= 0) {
+                    gaps.add(s.timestampMillis() - previousCommit);
+                }
+                previousCommit = s.timestampMillis();
+            }
+        }
+    }
+
+    private static String percentiles(List<Long> values) {
+        if (values.isEmpty()) {
+            return "none";
+        }
+        long[] v = values.stream().mapToLong(Long::longValue).sorted().toArray();
+        return String.format(
+                "p50 %d, p90 %d, p99 %d, max %d",
+                v[v.length / 2],
+                v[(int) (v.length * 0.9)],
+                v[Math.min(v.length - 1, (int) (v.length * 0.99))],
+                v[v.length - 1]);
     }
 
     private static double seconds(long startNanos) {
