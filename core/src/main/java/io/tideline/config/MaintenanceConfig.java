@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The {@code maintenance} section: how the Iceberg tables are kept healthy.
  *
- * @param tables the tables maintained, {@code namespace.table}
+ * @param tables the tables maintained, {@code namespace.table}; null (the default): every table the
+ *     platform writes (see {@link TidelineConfig#maintenanceTables()})
  * @param interval how often the maintenance job runs (when it runs on its own schedule)
  * @param targetFileSize compaction rewrites small data files into files of about this many bytes
  * @param minInputFiles compaction leaves a table alone until it has at least this many data files
@@ -32,21 +33,12 @@ public record MaintenanceConfig(
         Duration protectJobSnapshotsFor,
         Duration orphanMinAge) {
 
-    /**
-     * The SQL layer's tables. Maintenance keeps these and every table ingestion writes (derived
-     * from the {@code sources} section: see {@link TidelineConfig#maintenanceTables()}) unless
-     * {@code tables} lists others.
-     */
-    public static final List<String> DEFAULT_TABLES =
-            List.of(
-                    "marts.customer_360",
-                    "marts.daily_revenue",
-                    "marts.funnel_hourly",
-                    "quality.violations",
-                    "quality.check_runs");
+    /** The quality checks' own tables, which the SQL layer writes whatever its models. */
+    public static final List<String> QUALITY_TABLES =
+            List.of("quality.violations", "quality.check_runs");
 
     public MaintenanceConfig {
-        tables = tables == null ? DEFAULT_TABLES : List.copyOf(tables);
+        tables = tables == null ? null : List.copyOf(tables);
         interval = interval == null ? Duration.ofHours(1) : interval;
         targetFileSize = targetFileSize == null ? 128L * 1024 * 1024 : targetFileSize;
         minInputFiles = minInputFiles == null ? 5 : minInputFiles;
@@ -63,7 +55,7 @@ public record MaintenanceConfig(
     }
 
     void validate(Problems problems) {
-        for (int i = 0; i < tables.size(); i++) {
+        for (int i = 0; tables != null && i < tables.size(); i++) {
             String t = tables.get(i);
             if (t == null || !t.matches("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*")) {
                 problems.at("tables").index(i).here("expected namespace.table, got '" + t + "'");

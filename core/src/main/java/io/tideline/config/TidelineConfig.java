@@ -118,10 +118,12 @@ public record TidelineConfig(
     /**
      * The tables maintenance keeps: {@code maintenance.tables} when the file lists them; otherwise
      * every table ingestion writes (each source's table, the change log of each keyed one, the
-     * quarantine and, when a source has an event time, the late table) and the SQL layer's.
+     * quarantine and, when a source has an event time, the late table) and the quality checks'
+     * tables. The SQL layer's model tables are added by the maintenance job, which reads the models
+     * ({@code maintenance.MaintenanceJob}).
      */
     public java.util.List<String> maintenanceTables() {
-        if (!maintenance.tables().equals(MaintenanceConfig.DEFAULT_TABLES)) {
+        if (maintenance.tables() != null) {
             return maintenance.tables();
         }
         java.util.List<String> out = new java.util.ArrayList<>();
@@ -142,7 +144,9 @@ public record TidelineConfig(
         if (late) {
             out.add(ns + "." + ingestion.lateTable());
         }
-        out.addAll(MaintenanceConfig.DEFAULT_TABLES);
+        if (sql.enabled()) {
+            out.addAll(MaintenanceConfig.QUALITY_TABLES);
+        }
         return out;
     }
 

@@ -8,11 +8,14 @@ import io.tideline.config.ConfigException;
 import io.tideline.config.ConfigLoader;
 import io.tideline.config.TidelineConfig;
 import io.tideline.flink.FlinkSettings;
+import io.tideline.sql.SqlRunner;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +47,7 @@ public final class MaintenanceJob {
         List<TableMaintenance.Result> results = new ArrayList<>();
         Instant now = Instant.now();
         int failed = 0;
-        for (String name : config.maintenanceTables()) {
+        for (String name : tables(out)) {
             TableIdentifier id = TableIdentifier.parse(name);
             if (!catalog.tableExists(id)) {
                 out.println(name + ": no such table yet, skipped");
@@ -64,6 +67,25 @@ public final class MaintenanceJob {
             throw new IllegalStateException(failed + " tables failed maintenance");
         }
         return results;
+    }
+
+    /**
+     * {@link TidelineConfig#maintenanceTables()}, and, unless {@code maintenance.tables} lists the
+     * tables, the table of every model of the SQL layer (the files of {@code sql.dir}).
+     */
+    List<String> tables(PrintStream out) {
+        Set<String> tables = new LinkedHashSet<>(config.maintenanceTables());
+        if (config.maintenance().tables() == null && config.sql().enabled()) {
+            try {
+                new SqlRunner(config, flink)
+                        .models()
+                        .tables()
+                        .forEach(m -> tables.add(m.tableName()));
+            } catch (IllegalArgumentException e) {
+                out.println("the SQL layer's tables are not maintained: " + e.getMessage());
+            }
+        }
+        return List.copyOf(tables);
     }
 
     public static void main(String[] args) throws Exception {
