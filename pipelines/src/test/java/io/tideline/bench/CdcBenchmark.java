@@ -24,6 +24,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -158,6 +160,7 @@ public final class CdcBenchmark {
                 .runBatch();
         double cursorRate = rows / seconds(tj);
         log("kind jdbc, BATCH, into Iceberg: %.0f rows/s", cursorRate);
+        double plainRate = plainSql(config, flink.clientConfiguration(config.flink()), url, rows);
         TableIdentifier tableId = TableIdentifier.of(config.ingestion().namespace(), "accounts");
         TableIdentifier changelogId =
                 TableIdentifier.of(config.ingestion().namespace(), "accounts_changelog");
@@ -166,6 +169,8 @@ public final class CdcBenchmark {
                         .onlySources(List.of("accounts"));
         long t0 = System.nanoTime();
         double snapshotRate;
+        double readRate;
+        String deleteFiles;
         long[] latencies;
         long changes;
         try (IngestJob.Running running = job.startStreaming()) {
@@ -176,6 +181,18 @@ public final class CdcBenchmark {
             double took = seconds(t0);
             snapshotRate = rows / took;
             log("snapshot: %d rows in Iceberg after %.1f s: %.0f rows/s", rows, took, snapshotRate);
+            long tr = System.nanoTime();
+            long read = 0;
+            try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
+                for (Record ignored : all) {
+                    read++;
+                }
+            }
+            readRate = read / seconds(tr);
+            deleteFiles = table.currentSnapshot().summary().getOrDefault("total-delete-files", "0");
+            log(
+                    "read of the keyed table: %d rows at %.0f rows/s, %s delete files",
+                    read, readRate, deleteFiles);
             double scanAfter = jdbcScan(url, rows);
             scan = Math.max(scan, scanAfter);
             changes = changes(url, rows, rate, seconds);
@@ -205,7 +222,18 @@ public final class CdcBenchmark {
                         "| (c) the same table by `kind: jdbc` (cursor `[id]`, BATCH) into Iceberg |"
                                 + " %.0f rows/s | |%n",
                         cursorRate));
+        report.append(
+                String.format(
+                        "| (d) plain Flink SQL, BATCH: `jdbc` connector scan → Iceberg append, no"
+                                + " validation | %.0f rows/s | |%n",
+                        plainRate));
         report.append(String.format("| (a)/(c) | %.2f | |%n", snapshotRate / cursorRate));
+        report.append(String.format("| (a)/(d) | %.2f | |%n", snapshotRate / plainRate));
+        report.append(
+                String.format(
+                        "| full read of the keyed table after the snapshot (%s delete files) |"
+                                + " %.0f rows/s | |%n",
+                        deleteFiles, readRate));
         report.append(
                 String.format(
                         "| (a)/(b) | %.2f | %s |%n",
@@ -224,6 +252,41 @@ public final class CdcBenchmark {
                         max,
                         interval.toMillis() + 2000,
                         p99 <= interval.toMillis() + 2000 ? "met" : "not met"));
+    }
+
+    /**
+     * (d) The same table by hand: Flink SQL's {@code jdbc} connector scanning it into an Iceberg
+     * table, appended, nothing validated, in BATCH: rows/s.
+     */
+    private static double plainSql(
+            TidelineConfig config, Configuration flink, String url, long rows) throws Exception {
+        StreamTableEnvironment tEnv = BenchSql.batch(config, flink);
+        tEnv.executeSql(
+                "CREATE TABLE IF NOT EXISTS tideline.bench.plain_accounts (id BIGINT, email STRING,"
+                        + " balance DECIMAL(12, 2), status STRING, opened_at TIMESTAMP(6)) WITH"
+                        + " ('format-version' = '2')");
+        tEnv.executeSql(
+                "CREATE TEMPORARY TABLE pg_accounts (id BIGINT, email STRING, balance DECIMAL(12,"
+                        + " 2), status STRING, opened_at TIMESTAMP(6)) WITH ('connector' ="
+                        + " 'jdbc', 'url' = '"
+                        + url
+                        + "', 'table-name' = 'app.accounts', 'username' = 'postgres', 'password' ="
+                        + " 'unused',"
+                        + " 'scan.fetch-size' = '10000')");
+        long t = System.nanoTime();
+        tEnv.executeSql("INSERT INTO tideline.bench.plain_accounts SELECT * FROM pg_accounts")
+                .await();
+        double rate = rows / seconds(t);
+        Table table =
+                IcebergCatalogs.open(config)
+                        .loadTable(TableIdentifier.of("bench", "plain_accounts"));
+        long written = records(table);
+        log("plain SQL jdbc -> Iceberg, BATCH: %d rows at %.0f rows/s", written, rate);
+        if (written != rows) {
+            throw new IllegalStateException(
+                    "plain SQL wrote " + written + " rows, expected " + rows);
+        }
+        return rate;
     }
 
     /** Reads every row's values as text, pages of 10,000: rows/s. */

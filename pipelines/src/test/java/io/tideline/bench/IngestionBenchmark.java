@@ -8,7 +8,6 @@ import io.tideline.config.ConfigLoader;
 import io.tideline.config.Durations;
 import io.tideline.config.MaintenanceConfig;
 import io.tideline.config.TidelineConfig;
-import io.tideline.flink.FlinkSettings;
 import io.tideline.ingest.IngestFixtures;
 import io.tideline.ingest.IngestJob;
 import io.tideline.ingest.IngestSummary;
@@ -34,9 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataOperations;
@@ -359,12 +356,7 @@ public final class IngestionBenchmark {
 
     private static long plainSql(TidelineConfig config, Configuration flink, String topic)
             throws Exception {
-        StreamTableEnvironment tEnv =
-                StreamTableEnvironment.create(
-                        FlinkSettings.environment(flink, RuntimeExecutionMode.BATCH),
-                        EnvironmentSettings.inBatchMode());
-        IcebergCatalogs.register(tEnv, config);
-        tEnv.executeSql("CREATE DATABASE IF NOT EXISTS tideline.bench");
+        StreamTableEnvironment tEnv = BenchSql.batch(config, flink);
         tEnv.executeSql(
                 "CREATE TABLE IF NOT EXISTS tideline.bench.plain_events (event_id STRING,"
                         + " event_type STRING, customer_id STRING, anonymous_id STRING, event_time"
