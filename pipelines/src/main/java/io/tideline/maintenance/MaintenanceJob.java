@@ -73,7 +73,7 @@ public final class MaintenanceJob {
      * {@link TidelineConfig#maintenanceTables()}, and, unless {@code maintenance.tables} lists the
      * tables, the table of every model of the SQL layer (the files of {@code sql.dir}).
      */
-    List<String> tables(PrintStream out) {
+    public List<String> tables(PrintStream out) {
         Set<String> tables = new LinkedHashSet<>(config.maintenanceTables());
         if (config.maintenance().tables() == null && config.sql().enabled()) {
             try {

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Compact small files, expire old snapshots (keeping each Flink job's last commit) and"
-                    + " delete orphan files of the tables in `maintenance.tables`.",
+                + " delete orphan files of the tables in `maintenance.tables` (default: every table"
+                + " the platform writes).",
             "With --once one pass, exit 0 when every table was maintained, 1 when one failed;"
                     + " without, a pass every maintenance.interval until Ctrl-C."
         })
@@ -36,19 +37,20 @@ final class MaintainCommand implements Callable<Integer> {
         Report report = new Report("maintain", common.json);
         Path file = Tideline.defaultConfig(common.config);
         TidelineConfig config = Configs.load(file);
+        MaintenanceJob job =
+                new MaintenanceJob(config, FlinkSettings.jobConfiguration(config.flink()));
+        List<String> maintained = job.tables(report.human());
         if (!once) {
             report.progress(
                     "Maintenance every "
                             + config.maintenance().interval()
                             + " of "
-                            + config.maintenance().tables()
+                            + maintained
                             + "; Ctrl-C stops it");
             MaintenanceJob.main(new String[] {"--config", file.toString()});
             return Tideline.OK;
         }
-        report.progress("Maintenance pass over " + config.maintenance().tables());
-        MaintenanceJob job =
-                new MaintenanceJob(config, FlinkSettings.jobConfiguration(config.flink()));
+        report.progress("Maintenance pass over " + maintained);
         List<TableMaintenance.Result> results;
         try {
             results = job.runOnce(report.human());
