@@ -98,6 +98,8 @@ public final class IngestionBenchmark {
         List<Duration> intervals = List.of(Duration.ofSeconds(2), Duration.ofSeconds(5));
         Path dir = Path.of("target/bench");
         boolean latencyOnly = false;
+        boolean throughputOnly = false;
+        String managedMemory = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events" -> events = Long.parseLong(args[++i]);
@@ -109,6 +111,8 @@ public final class IngestionBenchmark {
                                 Arrays.stream(args[++i].split(",")).map(Durations::parse).toList();
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--latency-only" -> latencyOnly = true;
+                case "--throughput-only" -> throughputOnly = true;
+                case "--managed-memory" -> managedMemory = args[++i];
                 case "--soak-minutes" -> soakMinutes = Integer.parseInt(args[++i]);
                 case "--maintain-every" -> maintainEvery = Durations.parse(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -119,22 +123,31 @@ public final class IngestionBenchmark {
         try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
             io.tideline.config.FlinkConfig fc =
                     new io.tideline.config.FlinkConfig(
-                            2, Duration.ofSeconds(10), null, false, 0, Map.of());
+                            2,
+                            Duration.ofSeconds(10),
+                            null,
+                            false,
+                            0,
+                            managedMemory == null
+                                    ? Map.of()
+                                    : Map.of("taskmanager.memory.managed.size", managedMemory));
             try (LocalFlink flink = LocalFlink.start(fc, 8)) {
                 if (!latencyOnly) {
                     throughput(dir, kafka, flink, events, report);
                 }
-                latencies(
-                        dir,
-                        kafka,
-                        flink,
-                        warmupSeconds,
-                        latencySeconds,
-                        latencyRate,
-                        intervals,
-                        soakMinutes,
-                        maintainEvery,
-                        report);
+                if (!throughputOnly) {
+                    latencies(
+                            dir,
+                            kafka,
+                            flink,
+                            warmupSeconds,
+                            latencySeconds,
+                            latencyRate,
+                            intervals,
+                            soakMinutes,
+                            maintainEvery,
+                            report);
+                }
             }
         }
         System.out.println(report);

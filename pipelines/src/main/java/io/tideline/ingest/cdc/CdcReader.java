@@ -99,8 +99,17 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
     private String snapshotTime;
     private long snapshotCount;
 
+    /** The position of every snapshot row but its number, built once (not per row). */
+    private String snapshotPosition;
+
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
     private long txLsn;
+
+    /**
+     * The position of every change of the transaction but its number, built once per transaction.
+     */
+    private String txPosition;
+
     private Instant txTime;
     private boolean txSkip;
     private boolean inTx;
@@ -207,6 +216,8 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                 snapshot = rs.getString(3);
             }
             snapshotTime = Instant.now().toString();
+            snapshotPosition =
+                    s.label() + "/snapshot/" + LogSequenceNumber.valueOf(snapshotLsn) + "/";
             LOG.info(
                     "{}: slot {} created at {}; reading the snapshot of {}",
                     s.source(),
@@ -452,11 +463,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                 output,
                 new RawRecord(
                         s.source(),
-                        s.label()
-                                + "/snapshot/"
-                                + LogSequenceNumber.valueOf(snapshotLsn)
-                                + "/"
-                                + snapshotCount++,
+                        snapshotPosition + snapshotCount++,
                         System.currentTimeMillis(),
                         bytes.toByteArray(),
                         null));
@@ -467,6 +474,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             throws IOException {
         if (m instanceof PgOutput.Begin b) {
             txLsn = b.finalLsn();
+            txPosition = s.label() + "/" + LogSequenceNumber.valueOf(txLsn) + "/";
             txTime = b.commitTime();
             txSeen = 0;
             inTx = true;
@@ -544,7 +552,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                 output,
                 new RawRecord(
                         s.source(),
-                        s.label() + "/" + LogSequenceNumber.valueOf(txLsn) + "/" + seq,
+                        txPosition + seq,
                         System.currentTimeMillis(),
                         bytes.toByteArray(),
                         null));

@@ -700,6 +700,10 @@ abstract class Converter implements Serializable {
             if (v.length() > 32) {
                 return invalid(v, ctx);
             }
+            long day = IsoTimes.epochDay(v);
+            if (day != IsoTimes.NOT_FAST) {
+                return (int) day;
+            }
             try {
                 return (int) LocalDate.parse(v).toEpochDay();
             } catch (DateTimeException e) {
@@ -729,12 +733,27 @@ abstract class Converter implements Serializable {
         private static final long serialVersionUID = 1L;
         private static final long MIN_SECOND = -62_135_596_800L;
         private static final long MAX_SECOND = 253_402_300_799L;
+        private static final int ISO_OFFSET = 0;
+        private static final int EPOCH_MILLIS = 1;
+        private static final int EPOCH_SECONDS = 2;
+        private static final int PATTERN = 3;
         private final String format;
+
+        /** The format, chosen once: no comparison of format names per value. */
+        private final int kind;
+
         private transient DateTimeFormatter pattern;
 
         Time(int column, String label, String format) {
             super(column, label);
             this.format = format;
+            this.kind =
+                    switch (format) {
+                        case "iso-offset" -> ISO_OFFSET;
+                        case "epoch-millis" -> EPOCH_MILLIS;
+                        case "epoch-seconds" -> EPOCH_SECONDS;
+                        default -> PATTERN;
+                    };
         }
 
         @Override
@@ -747,11 +766,20 @@ abstract class Converter implements Serializable {
                 return invalid(v, ctx);
             }
             Instant t;
-            switch (format) {
-                case "iso-offset" -> {
+            switch (kind) {
+                case ISO_OFFSET -> {
                     if (Numbers.isWhole(v, 18)) {
                         t = Instant.ofEpochMilli(Long.parseLong(v));
                     } else {
+                        long micros = IsoTimes.epochMicros(v);
+                        if (micros != IsoTimes.NOT_FAST) {
+                            return accept(
+                                    v,
+                                    Math.floorDiv(micros, 1_000_000L),
+                                    Math.floorDiv(micros, 1000L),
+                                    (int) Math.floorMod(micros, 1000L) * 1000,
+                                    ctx);
+                        }
                         try {
                             String iso =
                                     v.length() > 10 && v.charAt(10) == ' '
@@ -766,13 +794,13 @@ abstract class Converter implements Serializable {
                         }
                     }
                 }
-                case "epoch-millis" -> {
+                case EPOCH_MILLIS -> {
                     if (!Numbers.isWhole(v, 18)) {
                         return invalid(v, ctx);
                     }
                     t = Instant.ofEpochMilli(Long.parseLong(v));
                 }
-                case "epoch-seconds" -> {
+                case EPOCH_SECONDS -> {
                     int dot = v.indexOf('.');
                     String whole = dot < 0 ? v : v.substring(0, dot);
                     String frac = dot < 0 ? "" : v.substring(dot + 1);
@@ -805,7 +833,16 @@ abstract class Converter implements Serializable {
             if (t.getEpochSecond() < MIN_SECOND || t.getEpochSecond() > MAX_SECOND) {
                 return invalid(v, ctx);
             }
-            if (t.toEpochMilli() - ctx.ingestionTime > ctx.maxFutureMs) {
+            return accept(v, t.getEpochSecond(), t.toEpochMilli(), t.getNano() % 1_000_000, ctx);
+        }
+
+        /** The range and future checks of a parsed value, then the value. */
+        private Object accept(String v, long epochSecond, long millis, int nanoOfMilli, Ctx ctx) {
+            if (epochSecond < MIN_SECOND || epochSecond > MAX_SECOND) {
+                return invalid(v, ctx);
+            }
+            if (millis - ctx.ingestionTime > ctx.maxFutureMs) {
+                Instant t = Instant.ofEpochMilli(millis).plusNanos(nanoOfMilli);
                 return ctx.fail(
                         column,
                         ErrorCode.FUTURE_TIMESTAMP,
@@ -817,12 +854,12 @@ abstract class Converter implements Serializable {
                                 + "s after the record's ingestion time "
                                 + Instant.ofEpochMilli(ctx.ingestionTime));
             }
-            return TimestampData.fromInstant(t);
+            return TimestampData.fromEpochMillis(millis, nanoOfMilli);
         }
 
         @Override
         Object number(String literal, boolean integral, Ctx ctx) {
-            if (!integral && !format.equals("epoch-seconds")) {
+            if (!integral && kind != EPOCH_SECONDS) {
                 return invalid(literal, ctx);
             }
             return text(literal, ctx);
