@@ -44,7 +44,9 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.Partitioner;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -58,6 +60,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.util.MathUtils;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -308,7 +311,7 @@ public final class IngestJob {
         int ingestionIdx = columns.indexOf("ingestion_time");
         int positionIdx = columns.indexOf("source_position");
         boolean cdc = s.kind() == SourceConfig.Kind.POSTGRES_CDC;
-        boolean single = s.kind() == SourceConfig.Kind.JDBC || cdc;
+        boolean jdbc = s.kind() == SourceConfig.Kind.JDBC;
 
         DataStream<RawRecord> raw =
                 switch (s.kind()) {
@@ -323,19 +326,23 @@ public final class IngestJob {
                                     .uid(name + "-source");
                     case POSTGRES_CDC -> cdc(env, batch, catalog, tableId, name, s);
                 };
+        if (cdc) {
+            // A key's changes all take one path, in commit order; validation runs in parallel.
+            raw = raw.partitionCustom(new ByRoute(), new RouteOf());
+        }
         SingleOutputStreamOperator<RowData> valid =
                 raw.process(new ValidateRecords(name, plan, s.eventTime() == null), type)
                         .uid(name + "-validate")
                         .name(name + ": validate");
-        if (single) {
+        if (jdbc) {
             valid.setParallelism(1);
         }
         DataStream<RowData> rows = valid;
         if (tap != null && name.equals(tapSource)) {
             SingleOutputStreamOperator<RowData> tapped =
                     valid.map(tap, type).uid(name + "-tap").name(name + ": tap");
-            if (cdc) {
-                tapped.setParallelism(1); // changes keep their commit order
+            if (jdbc) {
+                tapped.setParallelism(1); // forward from the validation: rows keep their order
             }
             rows = tapped;
         }
@@ -406,11 +413,10 @@ public final class IngestJob {
             if (cdc) {
                 CdcChanges changes =
                         new CdcChanges(name, schema, columns.indexOf(PostgresCdc.OP), cdcInserts);
+                // Chained to the validation (the same route per key): the keyed table's sink then
+                // keys the rows by the table's key.
                 SingleOutputStreamOperator<RowData> out =
-                        rows.keyBy(key, Types.STRING)
-                                .process(changes, type)
-                                .uid(name + "-changes")
-                                .name(name + ": changes");
+                        rows.process(changes, type).uid(name + "-changes").name(name + ": changes");
                 kept = out;
                 versions = out.getSideOutput(changes.changes());
             } else if (s.dedup() == SourceConfig.Dedup.LATEST) {
@@ -504,6 +510,26 @@ public final class IngestJob {
                     .append();
         }
         return new Paths(valid.getSideOutput(ValidateRecords.QUARANTINE), late);
+    }
+
+    /** A postgres-cdc record's route: the hash of its key, from the reader. */
+    private static final class RouteOf implements KeySelector<RawRecord, Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Integer getKey(RawRecord r) {
+            return r.route();
+        }
+    }
+
+    /** One parallel instance per route. */
+    private static final class ByRoute implements Partitioner<Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int partition(Integer route, int partitions) {
+            return MathUtils.murmurHash(route) % partitions;
+        }
     }
 
     /** Whether a table holds no row: no snapshot yet, or none with a data row. */

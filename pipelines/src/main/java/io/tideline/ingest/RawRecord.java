@@ -18,6 +18,9 @@ package io.tideline.ingest;
  * @param kind {@link #RECORD}, {@link #TOO_LONG} (a file line over {@code max-record-bytes}, its
  *     first bytes in {@code payload}) or {@link #VANISHED_FILE} (a listed file gone before it was
  *     read: counted, not a record)
+ * @param route for a source whose changes must stay in order per key (postgres-cdc): a hash of the
+ *     record's key as the source read it, so that its validation can run in parallel while a key's
+ *     records all take one path; 0 for every other source
  */
 public record RawRecord(
         String source,
@@ -25,7 +28,8 @@ public record RawRecord(
         long ingestionTime,
         byte[] payload,
         String header,
-        int kind) {
+        int kind,
+        int route) {
 
     public static final int RECORD = 0;
     public static final int TOO_LONG = 1;
@@ -33,6 +37,16 @@ public record RawRecord(
 
     public RawRecord(
             String source, String position, long ingestionTime, byte[] payload, String header) {
-        this(source, position, ingestionTime, payload, header, RECORD);
+        this(source, position, ingestionTime, payload, header, RECORD, 0);
+    }
+
+    public RawRecord(
+            String source,
+            String position,
+            long ingestionTime,
+            byte[] payload,
+            String header,
+            int kind) {
+        this(source, position, ingestionTime, payload, header, kind, 0);
     }
 }

@@ -10,7 +10,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -20,8 +20,10 @@ import org.apache.flink.util.OutputTag;
 import org.apache.iceberg.Schema;
 
 /**
- * Applies a postgres-cdc source's changes, keyed by the table's key, in the order they arrive
- * (commit order: one reader, one path per key). Every change goes to {@link #changes()} as an
+ * Applies a postgres-cdc source's changes in the order they arrive: commit order per key, because
+ * the reader routes every record of a key to one parallel instance of the validation and of this
+ * function ({@link io.tideline.ingest.RawRecord#route()}), and the keyed table's sink then keys the
+ * rows by the table's key. It keeps no keyed state. Every change goes to {@link #changes()} as an
  * appended row, for the change log. No deduplication: the source resumes exactly at its
  * checkpointed position, so nothing arrives twice.
  *
@@ -43,7 +45,7 @@ import org.apache.iceberg.Schema;
  *       the upsert form.
  * </ul>
  */
-public final class CdcChanges extends KeyedProcessFunction<String, RowData, RowData>
+public final class CdcChanges extends ProcessFunction<RowData, RowData>
         implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;

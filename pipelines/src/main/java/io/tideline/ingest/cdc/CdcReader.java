@@ -19,6 +19,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,8 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             String table,
             String slot,
             String publication,
-            long endLsn)
+            long endLsn,
+            List<String> keyColumns)
             implements Serializable {
 
         /** Whether this is a bounded (BATCH, catch-up) read, up to {@link #endLsn}. */
@@ -99,10 +101,19 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
     private String snapshotTime;
     private long snapshotCount;
 
+    /**
+     * Per snapshot column: whether its text goes into the route (a key column of a routable type).
+     */
+    private boolean[] snapshotRoute;
+
     /** The position of every snapshot row but its number, built once (not per row). */
     private String snapshotPosition;
 
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+
+    /** Per relation, per column: whether its text goes into the route. */
+    private final Map<Integer, boolean[]> routeColumns = new HashMap<>();
+
     private long txLsn;
 
     /**
@@ -215,7 +226,8 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                 snapshotLsn = LogSequenceNumber.valueOf(rs.getString(2)).asLong();
                 snapshot = rs.getString(3);
             }
-            snapshotTime = Instant.now().toString();
+            // Microseconds, as PostgreSQL's commit times and the Iceberg column are.
+            snapshotTime = Instant.now().truncatedTo(ChronoUnit.MICROS).toString();
             snapshotPosition =
                     s.label() + "/snapshot/" + LogSequenceNumber.valueOf(snapshotLsn) + "/";
             LOG.info(
@@ -241,9 +253,13 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             ResultSetMetaData meta = snapshotRows.getMetaData();
             snapshotNames = new String[meta.getColumnCount()];
             snapshotTypes = new String[meta.getColumnCount()];
+            snapshotRoute = new boolean[meta.getColumnCount()];
             for (int i = 0; i < snapshotNames.length; i++) {
                 snapshotNames[i] = meta.getColumnName(i + 1);
                 snapshotTypes[i] = meta.getColumnTypeName(i + 1);
+                snapshotRoute[i] =
+                        s.keyColumns().contains(snapshotNames[i])
+                                && PgOutput.routable(snapshotTypes[i]);
             }
             return;
         }
@@ -448,11 +464,16 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             return InputStatus.MORE_AVAILABLE;
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        int route = 0;
         try (JsonGenerator g = JSON.createGenerator(bytes)) {
             g.writeStartObject();
             for (int i = 0; i < snapshotNames.length; i++) {
                 g.writeFieldName(snapshotNames[i]);
-                PgOutput.writeValue(g, snapshotTypes[i], snapshotRows.getString(i + 1));
+                String value = snapshotRows.getString(i + 1);
+                if (snapshotRoute[i]) {
+                    route = route(route, value);
+                }
+                PgOutput.writeValue(g, snapshotTypes[i], value);
             }
             g.writeStringField(PostgresCdc.OP, "snapshot");
             g.writeNumberField(PostgresCdc.LSN, snapshotLsn);
@@ -466,7 +487,9 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                         snapshotPosition + snapshotCount++,
                         System.currentTimeMillis(),
                         bytes.toByteArray(),
-                        null));
+                        null,
+                        RawRecord.RECORD,
+                        route));
         return InputStatus.MORE_AVAILABLE;
     }
 
@@ -489,6 +512,14 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             inTx = false;
         } else if (m instanceof PgOutput.RelationMessage r) {
             relations.put(r.relation().id(), r.relation());
+            List<PgOutput.Column> cols = r.relation().columns();
+            boolean[] routed = new boolean[cols.size()];
+            for (int i = 0; i < routed.length; i++) {
+                routed[i] =
+                        s.keyColumns().contains(cols.get(i).name())
+                                && PgOutput.ROUTABLE_KEY_TYPES.containsKey(cols.get(i).typeOid());
+            }
+            routeColumns.put(r.relation().id(), routed);
         } else if (m instanceof PgOutput.Change c) {
             change(c, output);
         } else if (m instanceof PgOutput.Truncate t) {
@@ -506,6 +537,14 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             }
         }
         // origin, type, message: nothing to emit
+    }
+
+    /**
+     * Adds a key column's text to a route. The snapshot and the stream send a key's columns in the
+     * same order (the table's), with the same text for the routable types.
+     */
+    private static int route(int route, String value) {
+        return 31 * route + (value == null ? 0 : value.hashCode());
     }
 
     private boolean ours(PgOutput.Relation r) {
@@ -528,12 +567,17 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             return; // emitted before the restore
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        boolean[] routed = routeColumns.get(c.relationId());
+        int route = 0;
         try (JsonGenerator g = JSON.createGenerator(bytes)) {
             g.writeStartObject();
             List<PgOutput.Column> cols = r.columns();
             String[] values = c.values();
             for (int i = 0; i < cols.size() && i < values.length; i++) {
                 PgOutput.Column col = cols.get(i);
+                if (routed[i]) {
+                    route = route(route, values[i]);
+                }
                 if (c.op().equals("delete") && values[i] == null && !col.key()) {
                     continue; // not part of the old key: absent, not null
                 }
@@ -555,7 +599,9 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                         txPosition + seq,
                         System.currentTimeMillis(),
                         bytes.toByteArray(),
-                        null));
+                        null,
+                        RawRecord.RECORD,
+                        route));
         split = new CdcSplit(split.slot(), true, split.lsn(), txLsn, seq + 1);
     }
 

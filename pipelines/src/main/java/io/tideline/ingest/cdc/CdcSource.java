@@ -76,7 +76,10 @@ public final class CdcSource
                         table.name(),
                         source.slotOr(name),
                         source.publicationOr(name),
-                        endLsn);
+                        endLsn,
+                        source.key().stream()
+                                .map(k -> source.columnsInOrder().get(k).fromOr(k))
+                                .toList());
         this.resumeFrom = resumeFrom;
     }
 

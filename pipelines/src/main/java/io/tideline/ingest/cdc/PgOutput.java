@@ -162,6 +162,19 @@ final class PgOutput {
         return values;
     }
 
+    /**
+     * The key types whose text is the same from a snapshot's {@code SELECT} and from pgoutput (no
+     * session setting changes it): their columns' text makes a record's route (see {@link
+     * io.tideline.ingest.RawRecord#route()}); a key column of another type adds nothing to it.
+     */
+    static final Map<Integer, String> ROUTABLE_KEY_TYPES =
+            Map.of(20, "int8", 21, "int2", 23, "int4", 25, "text", 1043, "varchar", 2950, "uuid");
+
+    /** Whether a column of this type name adds its text to a record's route. */
+    static boolean routable(String typeName) {
+        return ROUTABLE_KEY_TYPES.containsValue(typeName);
+    }
+
     /** Type names of the type OIDs the JSON writing knows (every other type is text). */
     static final Map<Integer, String> TYPES =
             Map.ofEntries(
