@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -352,6 +353,18 @@ class PostgresCdcIT {
                 record(expected, i, "snapshot");
             }
         }
+        // One reader; validation and the change step in parallel (the job's parallelism, 2), so the
+        // order per key asserted below holds across parallel paths.
+        Map<String, Integer> parallelism = new TreeMap<>();
+        new IngestJob(config, parts.flink(config))
+                .plan(RuntimeExecutionMode.STREAMING)
+                .getStreamGraph(false)
+                .getStreamNodes()
+                .forEach(n -> parallelism.put(n.getOperatorName(), n.getParallelism()));
+        assertThat(parallelism)
+                .containsEntry("Source: accounts: postgres-cdc", 1)
+                .containsEntry("accounts: validate", 2)
+                .containsEntry("accounts: changes", 2);
         try (IngestJob.Running running =
                 new IngestJob(config, parts.flink(config)).startStreaming()) {
             Await.until(
