@@ -100,6 +100,7 @@ public final class IngestionBenchmark {
         boolean latencyOnly = false;
         boolean throughputOnly = false;
         String managedMemory = null;
+        Map<String, String> tableProperties = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events" -> events = Long.parseLong(args[++i]);
@@ -113,6 +114,10 @@ public final class IngestionBenchmark {
                 case "--latency-only" -> latencyOnly = true;
                 case "--throughput-only" -> throughputOnly = true;
                 case "--managed-memory" -> managedMemory = args[++i];
+                case "--table-property" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    tableProperties.put(kv[0], kv[1]);
+                }
                 case "--soak-minutes" -> soakMinutes = Integer.parseInt(args[++i]);
                 case "--maintain-every" -> maintainEvery = Durations.parse(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -133,7 +138,7 @@ public final class IngestionBenchmark {
                                     : Map.of("taskmanager.memory.managed.size", managedMemory));
             try (LocalFlink flink = LocalFlink.start(fc, 8)) {
                 if (!latencyOnly) {
-                    throughput(dir, kafka, flink, events, report);
+                    throughput(dir, kafka, flink, events, tableProperties, report);
                 }
                 if (!throughputOnly) {
                     latencies(
@@ -169,7 +174,12 @@ public final class IngestionBenchmark {
     }
 
     private static void throughput(
-            Path dir, LocalKafka kafka, LocalFlink flink, long events, StringBuilder report)
+            Path dir,
+            LocalKafka kafka,
+            LocalFlink flink,
+            long events,
+            Map<String, String> tableProperties,
+            StringBuilder report)
             throws Exception {
         String topic = "bench-events";
         kafka.createTopic(topic, 2);
@@ -187,6 +197,18 @@ public final class IngestionBenchmark {
         double rawSeconds = seconds(t);
         log("(c) raw consume: %,d in %.2f s", consumed, rawSeconds);
 
+        if (!tableProperties.isEmpty()) {
+            // Created ahead, with the properties their writers read at the job's start.
+            org.apache.iceberg.catalog.Catalog catalog = IcebergCatalogs.open(a);
+            for (org.apache.iceberg.catalog.TableIdentifier id :
+                    IngestTables.ensure(catalog, a, List.of("events")).keySet()) {
+                org.apache.iceberg.UpdateProperties update =
+                        catalog.loadTable(id).updateProperties();
+                tableProperties.forEach(update::set);
+                update.commit();
+            }
+            log("table properties of (a) and (b): %s", tableProperties);
+        }
         log("(a) ingestion job BATCH: starting");
         t = System.nanoTime();
         IngestSummary summary = new IngestJob(a, flink.clientConfiguration(a.flink())).runBatch();
@@ -195,7 +217,7 @@ public final class IngestionBenchmark {
 
         log("(b) plain SQL BATCH: starting");
         t = System.nanoTime();
-        long sqlRows = plainSql(a, flink.clientConfiguration(a.flink()), topic);
+        long sqlRows = plainSql(a, flink.clientConfiguration(a.flink()), topic, tableProperties);
         double sqlSeconds = seconds(t);
         log("(b) plain SQL BATCH: %,d rows in %.2f s", sqlRows, sqlSeconds);
 
@@ -367,14 +389,23 @@ public final class IngestionBenchmark {
         return count;
     }
 
-    private static long plainSql(TidelineConfig config, Configuration flink, String topic)
+    private static long plainSql(
+            TidelineConfig config,
+            Configuration flink,
+            String topic,
+            Map<String, String> tableProperties)
             throws Exception {
         StreamTableEnvironment tEnv = BenchSql.batch(config, flink);
+        StringBuilder with = new StringBuilder("'format-version' = '2'");
+        tableProperties.forEach(
+                (k, v) -> with.append(", '").append(k).append("' = '").append(v).append("'"));
         tEnv.executeSql(
                 "CREATE TABLE IF NOT EXISTS tideline.bench.plain_events (event_id STRING,"
                         + " event_type STRING, customer_id STRING, anonymous_id STRING, event_time"
                         + " TIMESTAMP_LTZ(6), amount DECIMAL(18, 2), currency STRING, properties"
-                        + " STRING) WITH ('format-version' = '2')");
+                        + " STRING) WITH ("
+                        + with
+                        + ")");
         tEnv.executeSql(
                 "CREATE TEMPORARY TABLE kafka_events (event_id STRING, event_type STRING,"
                         + " customer_id STRING, anonymous_id STRING, occurred_at BIGINT, amount"
