@@ -109,10 +109,11 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
     /** The position of every snapshot row but its number, built once (not per row). */
     private String snapshotPosition;
 
-    private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+    /** The relations pgoutput described, by id, each with the columns that make its route. */
+    private final Map<Integer, Described> relations = new HashMap<>();
 
-    /** Per relation, per column: whether its text goes into the route. */
-    private final Map<Integer, boolean[]> routeColumns = new HashMap<>();
+    /** A relation, and per column whether its text goes into the route. */
+    private record Described(PgOutput.Relation relation, boolean[] routed) {}
 
     private long txLsn;
 
@@ -121,7 +122,9 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
      */
     private String txPosition;
 
-    private Instant txTime;
+    /** The transaction's commit time as the change records write it, built once per transaction. */
+    private String txTime;
+
     private boolean txSkip;
     private boolean inTx;
     private int txSeen;
@@ -498,7 +501,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
         if (m instanceof PgOutput.Begin b) {
             txLsn = b.finalLsn();
             txPosition = s.label() + "/" + LogSequenceNumber.valueOf(txLsn) + "/";
-            txTime = b.commitTime();
+            txTime = b.commitTime().toString();
             txSeen = 0;
             inTx = true;
             // Committed before the restored position: emitted already, whole.
@@ -511,7 +514,6 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             txSkip = false;
             inTx = false;
         } else if (m instanceof PgOutput.RelationMessage r) {
-            relations.put(r.relation().id(), r.relation());
             List<PgOutput.Column> cols = r.relation().columns();
             boolean[] routed = new boolean[cols.size()];
             for (int i = 0; i < routed.length; i++) {
@@ -519,12 +521,13 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
                         s.keyColumns().contains(cols.get(i).name())
                                 && PgOutput.ROUTABLE_KEY_TYPES.containsKey(cols.get(i).typeOid());
             }
-            routeColumns.put(r.relation().id(), routed);
+            relations.put(r.relation().id(), new Described(r.relation(), routed));
         } else if (m instanceof PgOutput.Change c) {
             change(c, output);
         } else if (m instanceof PgOutput.Truncate t) {
             for (int id : t.relationIds()) {
-                PgOutput.Relation r = relations.get(id);
+                Described d = relations.get(id);
+                PgOutput.Relation r = d == null ? null : d.relation();
                 if (r != null && ours(r)) {
                     truncates++;
                     LOG.warn(
@@ -552,7 +555,8 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
     }
 
     private void change(PgOutput.Change c, ReaderOutput<RawRecord> output) throws IOException {
-        PgOutput.Relation r = relations.get(c.relationId());
+        Described d = relations.get(c.relationId());
+        PgOutput.Relation r = d == null ? null : d.relation();
         if (r == null) {
             throw new IllegalStateException(
                     "pgoutput sent a change of relation "
@@ -567,7 +571,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             return; // emitted before the restore
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        boolean[] routed = routeColumns.get(c.relationId());
+        boolean[] routed = d.routed();
         int route = 0;
         try (JsonGenerator g = JSON.createGenerator(bytes)) {
             g.writeStartObject();
@@ -589,7 +593,7 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             }
             g.writeStringField(PostgresCdc.OP, c.op());
             g.writeNumberField(PostgresCdc.LSN, txLsn);
-            g.writeStringField(PostgresCdc.COMMIT_TIME, txTime.toString());
+            g.writeStringField(PostgresCdc.COMMIT_TIME, txTime);
             g.writeEndObject();
         }
         emit(
