@@ -58,6 +58,7 @@ public final class CdcBenchmark {
         int seconds = 30;
         Duration interval = Duration.ofSeconds(2);
         Path dir = Path.of("target/bench-cdc");
+        Map<String, String> changelogProperties = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rows" -> rows = Long.parseLong(args[++i]);
@@ -65,6 +66,10 @@ public final class CdcBenchmark {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--checkpoint-interval" -> interval = Durations.parse(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
+                case "--changelog-property" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    changelogProperties.put(kv[0], kv[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -75,7 +80,7 @@ public final class CdcBenchmark {
             io.tideline.config.FlinkConfig fc =
                     new io.tideline.config.FlinkConfig(2, interval, null, false, 0, Map.of());
             try (LocalFlink flink = LocalFlink.start(fc, 8)) {
-                run(dir, pg, flink, rows, rate, seconds, interval, report);
+                run(dir, pg, flink, rows, rate, seconds, interval, changelogProperties, report);
             }
         }
         System.out.println(report);
@@ -133,6 +138,7 @@ public final class CdcBenchmark {
             int rate,
             int seconds,
             Duration interval,
+            Map<String, String> changelogProperties,
             StringBuilder report)
             throws Exception {
         String url = pg.jdbcUrl("bench");
@@ -164,6 +170,16 @@ public final class CdcBenchmark {
         TableIdentifier tableId = TableIdentifier.of(config.ingestion().namespace(), "accounts");
         TableIdentifier changelogId =
                 TableIdentifier.of(config.ingestion().namespace(), "accounts_changelog");
+        if (!changelogProperties.isEmpty()) {
+            // Created ahead, with the properties its writer reads at the job's start.
+            org.apache.iceberg.catalog.Catalog catalog = IcebergCatalogs.open(config);
+            io.tideline.ingest.IngestTables.ensure(catalog, config, List.of("accounts"));
+            org.apache.iceberg.UpdateProperties update =
+                    catalog.loadTable(changelogId).updateProperties();
+            changelogProperties.forEach(update::set);
+            update.commit();
+            log("properties of the change log: %s", changelogProperties);
+        }
         IngestJob job =
                 new IngestJob(config, flink.clientConfiguration(config.flink()))
                         .onlySources(List.of("accounts"));

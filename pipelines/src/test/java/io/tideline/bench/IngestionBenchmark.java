@@ -101,6 +101,7 @@ public final class IngestionBenchmark {
         boolean throughputOnly = false;
         String managedMemory = null;
         Map<String, String> tableProperties = new java.util.LinkedHashMap<>();
+        Map<String, String> changelogProperties = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events" -> events = Long.parseLong(args[++i]);
@@ -117,6 +118,10 @@ public final class IngestionBenchmark {
                 case "--table-property" -> {
                     String[] kv = args[++i].split("=", 2);
                     tableProperties.put(kv[0], kv[1]);
+                }
+                case "--changelog-property" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    changelogProperties.put(kv[0], kv[1]);
                 }
                 case "--soak-minutes" -> soakMinutes = Integer.parseInt(args[++i]);
                 case "--maintain-every" -> maintainEvery = Durations.parse(args[++i]);
@@ -138,7 +143,14 @@ public final class IngestionBenchmark {
                                     : Map.of("taskmanager.memory.managed.size", managedMemory));
             try (LocalFlink flink = LocalFlink.start(fc, 8)) {
                 if (!latencyOnly) {
-                    throughput(dir, kafka, flink, events, tableProperties, report);
+                    throughput(
+                            dir,
+                            kafka,
+                            flink,
+                            events,
+                            tableProperties,
+                            changelogProperties,
+                            report);
                 }
                 if (!throughputOnly) {
                     latencies(
@@ -179,6 +191,7 @@ public final class IngestionBenchmark {
             LocalFlink flink,
             long events,
             Map<String, String> tableProperties,
+            Map<String, String> changelogProperties,
             StringBuilder report)
             throws Exception {
         String topic = "bench-events";
@@ -197,7 +210,7 @@ public final class IngestionBenchmark {
         double rawSeconds = seconds(t);
         log("(c) raw consume: %,d in %.2f s", consumed, rawSeconds);
 
-        if (!tableProperties.isEmpty()) {
+        if (!tableProperties.isEmpty() || !changelogProperties.isEmpty()) {
             // Created ahead, with the properties their writers read at the job's start.
             org.apache.iceberg.catalog.Catalog catalog = IcebergCatalogs.open(a);
             for (org.apache.iceberg.catalog.TableIdentifier id :
@@ -205,9 +218,14 @@ public final class IngestionBenchmark {
                 org.apache.iceberg.UpdateProperties update =
                         catalog.loadTable(id).updateProperties();
                 tableProperties.forEach(update::set);
+                if (id.name().endsWith("_changelog")) {
+                    changelogProperties.forEach(update::set);
+                }
                 update.commit();
             }
-            log("table properties of (a) and (b): %s", tableProperties);
+            log(
+                    "table properties of (a) and (b): %s; of (a)'s change log: %s",
+                    tableProperties, changelogProperties);
         }
         log("(a) ingestion job BATCH: starting");
         t = System.nanoTime();
