@@ -167,6 +167,7 @@ public final class CdcBenchmark {
         double cursorRate = rows / seconds(tj);
         log("kind jdbc, BATCH, into Iceberg: %.0f rows/s", cursorRate);
         double plainRate = plainSql(config, flink.clientConfiguration(config.flink()), url, rows);
+        double[] reader = readerOnly(config, flink.clientConfiguration(config.flink()), rows);
         TableIdentifier tableId = TableIdentifier.of(config.ingestion().namespace(), "accounts");
         TableIdentifier changelogId =
                 TableIdentifier.of(config.ingestion().namespace(), "accounts_changelog");
@@ -243,6 +244,14 @@ public final class CdcBenchmark {
                         "| (d) plain Flink SQL, BATCH: `jdbc` connector scan → Iceberg append, no"
                                 + " validation | %.0f rows/s | |%n",
                         plainRate));
+        report.append(
+                String.format(
+                        "| (e) the postgres-cdc reader alone: its bounded snapshot into a"
+                                + " discarding sink, nothing validated or written: from the job's"
+                                + " submission; from its first row to its last | %.0f rows/s;"
+                                + " %.0f rows/s | |%n",
+                        reader[0], reader[1]));
+        report.append(String.format("| (e)/(b), first row to last | %.2f | |%n", reader[1] / scan));
         report.append(String.format("| (a)/(c) | %.2f | |%n", snapshotRate / cursorRate));
         report.append(String.format("| (a)/(d) | %.2f | |%n", snapshotRate / plainRate));
         report.append(
@@ -268,6 +277,76 @@ public final class CdcBenchmark {
                         max,
                         interval.toMillis() + 2000,
                         p99 <= interval.toMillis() + 2000 ? "met" : "not met"));
+    }
+
+    /** Records (e) counted, in this JVM (the MiniCluster runs in it). */
+    private static final java.util.concurrent.atomic.LongAdder READ =
+            new java.util.concurrent.atomic.LongAdder();
+
+    /** When (e)'s first and last records passed (nanoTime); one subtask writes them. */
+    private static volatile long firstRead;
+
+    private static volatile long lastRead;
+
+    /**
+     * (e) The reader alone: the source's bounded snapshot (its own slot, created with an exported
+     * snapshot, then {@code SELECT *} in pages, each row written as JSON) into a discarding sink,
+     * in BATCH, nothing validated or written: rows/s. Its slot and publication are dropped after.
+     */
+    private static double[] readerOnly(TidelineConfig config, Configuration flink, long rows)
+            throws Exception {
+        String name = "accounts_reader";
+        io.tideline.config.SourceConfig s = config.sources().get("accounts");
+        io.tideline.ingest.cdc.CdcPreflight.Table table =
+                io.tideline.ingest.cdc.CdcPreflight.check(
+                        name, config.postgres(), s, List.of("id"));
+        io.tideline.ingest.cdc.CdcCatchUp run =
+                io.tideline.ingest.cdc.CdcCatchUp.plan(
+                        name, config.postgres(), s.slotOr(name), false);
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+                io.tideline.flink.FlinkSettings.environment(
+                        flink, org.apache.flink.api.common.RuntimeExecutionMode.BATCH);
+        READ.reset();
+        firstRead = 0;
+        env.fromSource(
+                        io.tideline.ingest.cdc.CdcSource.bounded(
+                                name, config.postgres(), s, table, run.endLsn(), run.resumeFrom()),
+                        org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(),
+                        "reader")
+                .setParallelism(1)
+                .map(
+                        r -> {
+                            long now = System.nanoTime();
+                            if (firstRead == 0) {
+                                firstRead = now;
+                            }
+                            lastRead = now;
+                            READ.increment();
+                            return r.payload().length;
+                        })
+                .setParallelism(1)
+                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>())
+                .setParallelism(1);
+        long t = System.nanoTime();
+        env.execute("cdc reader alone");
+        double rate = READ.sum() / seconds(t);
+        if (READ.sum() != rows) {
+            throw new IllegalStateException("the reader read " + READ.sum() + " rows, not " + rows);
+        }
+        double scanRate = READ.sum() / ((lastRead - firstRead) / 1e9);
+        log(
+                "the postgres-cdc reader alone: %d rows at %.0f rows/s from the job's submission,"
+                        + " %.0f rows/s from its first row to its last",
+                READ.sum(), rate, scanRate);
+        try (Connection db =
+                        DriverManager.getConnection(
+                                config.postgres().jdbcUrl(),
+                                config.postgres().connectionProperties());
+                Statement st = db.createStatement()) {
+            st.execute("SELECT pg_drop_replication_slot('" + s.slotOr(name) + "')");
+            st.execute("DROP PUBLICATION " + s.publicationOr(name));
+        }
+        return new double[] {rate, scanRate};
     }
 
     /**

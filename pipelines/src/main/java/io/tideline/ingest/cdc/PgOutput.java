@@ -219,30 +219,50 @@ final class PgOutput {
         }
     }
 
-    /** {@code 2024-01-02 03:04:05.123+00} as {@code 2024-01-02T03:04:05.123+00:00}. */
+    /**
+     * {@code 2024-01-02 03:04:05.123+00} as {@code 2024-01-02T03:04:05.123+00:00}: spaces become
+     * {@code T}, a two-digit offset gains {@code :00}, an offset with seconds loses them. One pass,
+     * one string built.
+     */
     static String isoOffset(String v) {
-        if (v.length() < 19 || !Character.isDigit(v.charAt(0))) {
+        int n = v.length();
+        if (n < 19 || !Character.isDigit(v.charAt(0))) {
             return v; // infinity, BC dates: refused by validation
         }
-        String s = v.replace(' ', 'T');
-        int sign = Math.max(s.lastIndexOf('+'), s.lastIndexOf('-'));
-        if (sign > 10) {
-            String offset = s.substring(sign + 1);
-            if (offset.length() == 2) {
-                offset = offset + ":00";
-            } else if (offset.length() == 8 && offset.charAt(5) == ':') {
-                offset = offset.substring(0, 5); // +05:30:00 → +05:30 (seconds dropped)
+        int sign = -1;
+        for (int i = n - 1; i > 10; i--) {
+            char c = v.charAt(i);
+            if (c == '+' || c == '-') {
+                sign = i;
+                break;
             }
-            s = s.substring(0, sign + 1) + offset;
         }
-        return s;
+        int offset = sign < 0 ? 0 : n - sign - 1;
+        int end = offset == 8 && v.charAt(sign + 6) == ':' ? sign + 6 : n; // +05:30:00 → +05:30
+        StringBuilder b = new StringBuilder(n + 3);
+        withT(b, v, end);
+        if (offset == 2) {
+            b.append(":00");
+        }
+        return b.toString();
     }
 
     /** {@code 2024-01-02 03:04:05.123} as {@code 2024-01-02T03:04:05.123Z}. */
     static String isoLocal(String v) {
-        if (v.length() < 19 || !Character.isDigit(v.charAt(0))) {
+        int n = v.length();
+        if (n < 19 || !Character.isDigit(v.charAt(0))) {
             return v;
         }
-        return v.replace(' ', 'T') + "Z";
+        StringBuilder b = new StringBuilder(n + 1);
+        withT(b, v, n);
+        return b.append('Z').toString();
+    }
+
+    /** Appends {@code v}'s first {@code end} characters, each space as {@code T}. */
+    private static void withT(StringBuilder b, String v, int end) {
+        for (int i = 0; i < end; i++) {
+            char c = v.charAt(i);
+            b.append(c == ' ' ? 'T' : c);
+        }
     }
 }

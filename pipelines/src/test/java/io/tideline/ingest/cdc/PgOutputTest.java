@@ -38,6 +38,15 @@ class PgOutputTest {
         assertThat(json("timestamptz", "2024-01-02 03:04:05-08"))
                 .isEqualTo("\"2024-01-02T03:04:05-08:00\"");
         assertThat(json("timestamp", "2024-01-02 03:04:05")).isEqualTo("\"2024-01-02T03:04:05Z\"");
+        assertThat(json("timestamp", "2024-01-02 03:04:05.5"))
+                .isEqualTo("\"2024-01-02T03:04:05.5Z\"");
+        assertThat(json("timestamptz", "1901-12-13 20:45:52+05:30:17"))
+                .isEqualTo("\"1901-12-13T20:45:52+05:30\"");
+        assertThat(json("timestamptz", "2024-01-02 03:04:05.1-03:30"))
+                .isEqualTo("\"2024-01-02T03:04:05.1-03:30\"");
+        assertThat(json("timestamptz", "infinity")).isEqualTo("\"infinity\"");
+        assertThat(json("timestamptz", "0044-03-15 12:00:00+00 BC"))
+                .isEqualTo("\"0044-03-15T12:00:00+00TBC\"");
         assertThat(json("jsonb", "{\"a\": 1}")).isEqualTo("{\"a\": 1}");
         assertThat(json("uuid", "0f8fad5b-d9cb-469f-a165-70867728950e"))
                 .isEqualTo("\"0f8fad5b-d9cb-469f-a165-70867728950e\"");
