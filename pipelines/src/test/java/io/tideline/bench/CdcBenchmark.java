@@ -42,7 +42,8 @@ import org.apache.iceberg.io.CloseableIterable;
  *       committed to the keyed Iceberg table), side by side with (b) a plain JDBC scan of the same
  *       table (every value read as text, cursor pages of 10,000, nothing written) and (c) the same
  *       table through the existing {@code kind: jdbc} source (cursor {@code [id]}, BATCH) into
- *       Iceberg;
+ *       Iceberg, (d) Flink SQL's {@code jdbc} connector into an Iceberg append, and (e) the
+ *       postgres-cdc reader alone, into a discarding sink;
  *   <li>the change-to-visible latency at R changes/s for S seconds (single-row transactions, 80%
  *       updates, 20% inserts): the Iceberg commit that appended the change to the change log minus
  *       the change's commit time in PostgreSQL, p50 and p99.
@@ -291,7 +292,8 @@ public final class CdcBenchmark {
     /**
      * (e) The reader alone: the source's bounded snapshot (its own slot, created with an exported
      * snapshot, then {@code SELECT *} in pages, each row written as JSON) into a discarding sink,
-     * in BATCH, nothing validated or written: rows/s. Its slot and publication are dropped after.
+     * in BATCH, nothing validated or written: rows/s from the job's submission, and from its first
+     * row to its last. Its slot and publication are dropped after.
      */
     private static double[] readerOnly(TidelineConfig config, Configuration flink, long rows)
             throws Exception {
