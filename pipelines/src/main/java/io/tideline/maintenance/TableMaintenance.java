@@ -36,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One maintenance pass over an Iceberg table: compacts small data files, expires old snapshots
- * while keeping the last snapshot each Flink job committed, and deletes orphan files older than a
- * safe minimum age.
+ * One maintenance pass over an Iceberg table: compacts small data files, removes the delete files
+ * that no longer apply to any live data file, expires old snapshots while keeping the last snapshot
+ * each Flink job committed, and deletes orphan files older than a safe minimum age.
  *
  * <p>Why the job snapshots matter: the Iceberg Flink sink stores {@code flink.job-id} and {@code
  * flink.max-committed-checkpoint-id} in each snapshot's summary, and a job restoring from a
@@ -58,6 +58,9 @@ public final class TableMaintenance {
             int dataFilesAfter,
             int rewrittenDataFiles,
             int addedDataFiles,
+            int deleteFilesBefore,
+            int deleteFilesAfter,
+            int danglingDeletesRemoved,
             int snapshotsBefore,
             int snapshotsAfter,
             Set<Long> protectedSnapshots,
@@ -67,14 +70,18 @@ public final class TableMaintenance {
         @Override
         public String toString() {
             return String.format(
-                    "%s: data files %d -> %d (rewrote %d into %d), snapshots %d -> %d (%d job"
-                            + " snapshots kept), orphans deleted %d (%d younger than the minimum"
-                            + " age kept)",
+                    "%s: data files %d -> %d (rewrote %d into %d), delete files %d -> %d"
+                            + " (removed %d that applied to no live data file), snapshots %d -> %d"
+                            + " (%d job snapshots kept), orphans deleted %d (%d younger than the"
+                            + " minimum age kept)",
                     table,
                     dataFilesBefore,
                     dataFilesAfter,
                     rewrittenDataFiles,
                     addedDataFiles,
+                    deleteFilesBefore,
+                    deleteFilesAfter,
+                    danglingDeletesRemoved,
                     snapshotsBefore,
                     snapshotsAfter,
                     protectedSnapshots.size(),
@@ -95,11 +102,12 @@ public final class TableMaintenance {
         this.flink = flink;
     }
 
-    /** Compacts, expires and removes orphans, in that order. */
+    /** Compacts, removes dangling deletes, expires and removes orphans, in that order. */
     public Result maintain(String name, Table table, Instant now) {
         table.refresh();
         int snapshotsBefore = count(table.snapshots());
         int filesBefore = dataFiles(table);
+        int deletesBefore = deleteFiles(table);
         int rewritten = 0;
         int added = 0;
         if (filesBefore >= policy.minInputFiles()) {
@@ -119,6 +127,7 @@ public final class TableMaintenance {
             added = r.addedDataFiles().size();
             table.refresh();
         }
+        int removedDeletes = removeDanglingDeletes(name, table);
         Set<Long> kept = protectedSnapshots(table, now);
         long cutoff = now.minus(policy.maxSnapshotAge()).toEpochMilli();
         for (long id : kept) {
@@ -140,11 +149,110 @@ public final class TableMaintenance {
                 dataFiles(table),
                 rewritten,
                 added,
+                deletesBefore,
+                deleteFiles(table),
+                removedDeletes,
                 snapshotsBefore,
                 count(table.snapshots()),
                 kept,
                 orphans[0],
                 orphans[1]);
+    }
+
+    /**
+     * Removes the delete files of the current snapshot that apply to no live data file. A
+     * compaction applies the deletes to the rows it rewrites but leaves the delete files in place;
+     * a STREAMING upsert table gathers one or more per checkpoint, and every reader has to open
+     * them. By the table spec, an equality delete applies to a data file of a lower data sequence
+     * number, a position delete to one of a lower or equal number, in the same partition (an
+     * equality delete of an unpartitioned spec: in every partition). So a delete file whose
+     * sequence number no live data file of its partition falls under can go; the commit removes it
+     * and adds nothing. A commit that races it only adds data files of higher numbers, which no
+     * existing delete file applies to. A failed commit is logged and left to the next pass.
+     *
+     * @return how many delete files were removed
+     */
+    static int removeDanglingDeletes(String name, Table table) {
+        Snapshot current = table.currentSnapshot();
+        if (current == null) {
+            return 0;
+        }
+        Map<Integer, org.apache.iceberg.PartitionSpec> specs = table.specs();
+        // The lowest data sequence number of the live data files, per spec and partition.
+        Map<Integer, org.apache.iceberg.util.StructLikeMap<Long>> lowest = new HashMap<>();
+        long lowestAnywhere = Long.MAX_VALUE;
+        List<DeleteFile> live = new ArrayList<>();
+        try {
+            for (ManifestFile m : current.dataManifests(table.io())) {
+                try (ManifestReader<DataFile> r = ManifestFiles.read(m, table.io(), specs)) {
+                    for (DataFile read : r) {
+                        DataFile f = read.copyWithoutStats(); // the reader may reuse its objects
+                        // no number (a v1 file): every delete may apply to it
+                        long seq = f.dataSequenceNumber() == null ? 0 : f.dataSequenceNumber();
+                        lowestAnywhere = Math.min(lowestAnywhere, seq);
+                        lowest.computeIfAbsent(
+                                        f.specId(),
+                                        id ->
+                                                org.apache.iceberg.util.StructLikeMap.create(
+                                                        specs.get(id).partitionType()))
+                                .merge(f.partition(), seq, Math::min);
+                    }
+                }
+            }
+            for (ManifestFile m : current.deleteManifests(table.io())) {
+                try (ManifestReader<DeleteFile> r =
+                        ManifestFiles.readDeleteManifest(m, table.io(), specs)) {
+                    for (DeleteFile f : r) {
+                        live.add(f.copyWithoutStats());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the manifests of " + name, e);
+        }
+        List<DeleteFile> dangling = new ArrayList<>();
+        for (DeleteFile d : live) {
+            if (d.dataSequenceNumber() == null) {
+                continue; // kept
+            }
+            long seq = d.dataSequenceNumber();
+            long below;
+            if (d.content() == org.apache.iceberg.FileContent.EQUALITY_DELETES
+                    && specs.get(d.specId()).isUnpartitioned()) {
+                below = lowestAnywhere;
+            } else {
+                org.apache.iceberg.util.StructLikeMap<Long> byPartition = lowest.get(d.specId());
+                Long l = byPartition == null ? null : byPartition.get(d.partition());
+                below = l == null ? Long.MAX_VALUE : l;
+            }
+            boolean applies =
+                    d.content() == org.apache.iceberg.FileContent.EQUALITY_DELETES
+                            ? below < seq
+                            : below <= seq;
+            if (!applies) {
+                dangling.add(d);
+            }
+        }
+        if (dangling.isEmpty()) {
+            return 0;
+        }
+        try {
+            org.apache.iceberg.RewriteFiles rewrite =
+                    table.newRewrite().validateFromSnapshot(current.snapshotId());
+            dangling.forEach(rewrite::deleteFile);
+            rewrite.commit();
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "{}: could not remove {} delete files that apply to no live data file; the"
+                            + " next pass tries again: {}",
+                    name,
+                    dangling.size(),
+                    e.toString());
+            return 0;
+        } finally {
+            table.refresh();
+        }
+        return dangling.size();
     }
 
     /**
@@ -288,6 +396,14 @@ public final class TableMaintenance {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The live delete files of the current snapshot, from its summary. */
+    private static int deleteFiles(Table table) {
+        Snapshot s = table.currentSnapshot();
+        return s == null || s.summary() == null
+                ? 0
+                : Integer.parseInt(s.summary().getOrDefault("total-delete-files", "0"));
     }
 
     private static int count(Iterable<?> items) {

@@ -265,6 +265,90 @@ class MaintenanceIT {
         }
     }
 
+    @Test
+    @Timeout(300)
+    void deleteFilesThatApplyToNoLiveDataFileAreRemovedAndTheOthersKept(TestParts parts)
+            throws Exception {
+        TidelineConfig config = parts.config();
+        Catalog catalog = IcebergCatalogs.open(config);
+        Schema schema =
+                new Schema(
+                        List.of(
+                                Types.NestedField.required(1, "id", Types.LongType.get()),
+                                Types.NestedField.optional(2, "v", Types.StringType.get())),
+                        Set.of(1));
+        TableIdentifier id = TableIdentifier.of("landing", "dangling_" + parts.id());
+        Table table =
+                catalog.createTable(
+                        id, schema, PartitionSpec.unpartitioned(), Map.of("format-version", "2"));
+        for (int f = 0; f < 5; f++) {
+            List<Record> rows = new ArrayList<>();
+            for (int i = f * 100; i < (f + 1) * 100; i++) {
+                rows.add(row(schema, i, "old"));
+            }
+            table.newAppend().appendFile(dataFile(table, rows)).commit();
+        }
+        // 20 upserts, as a streaming job commits them: an equality delete and the new row each.
+        for (int key = 0; key < 20; key++) {
+            table.newRowDelta()
+                    .addDeletes(equalityDelete(table, key))
+                    .addRows(dataFile(table, List.of(row(schema, key, "new"))))
+                    .commit();
+        }
+        TableMaintenance compacting =
+                new TableMaintenance(
+                        new MaintenanceConfig(null, null, null, 2, null, null, null, null),
+                        parts.flink(config));
+        TableMaintenance.Result first =
+                compacting.maintain(id.toString(), catalog.loadTable(id), Instant.now());
+        table.refresh();
+        assertThat(first.rewrittenDataFiles()).isEqualTo(25);
+        assertThat(first.deleteFilesBefore()).isEqualTo(20);
+        // The compaction applied every delete to the rows it rewrote, so none applies to its
+        // files. Its own commit drops a few of them (Iceberg drops those older than every data
+        // file it keeps); the rest are removed by the pass.
+        assertThat(first.danglingDeletesRemoved()).isPositive();
+        assertThat(first.deleteFilesAfter()).isZero();
+        assertThat(liveDeleteFiles(table)).isZero();
+
+        // A later upsert's delete applies to the compacted file: it stays, and so does its effect.
+        table.newRowDelta()
+                .addDeletes(equalityDelete(table, 300))
+                .addRows(dataFile(table, List.of(row(schema, 300, "new"))))
+                .commit();
+        TableMaintenance notCompacting =
+                new TableMaintenance(
+                        new MaintenanceConfig(null, null, null, 1000, null, null, null, null),
+                        parts.flink(config));
+        TableMaintenance.Result second =
+                notCompacting.maintain(id.toString(), catalog.loadTable(id), Instant.now());
+        table.refresh();
+        assertThat(second.rewrittenDataFiles()).isZero();
+        assertThat(second.deleteFilesBefore()).isEqualTo(1);
+        assertThat(second.danglingDeletesRemoved()).isZero();
+        assertThat(second.deleteFilesAfter()).isEqualTo(1);
+        assertThat(liveDeleteFiles(table)).isEqualTo(1);
+
+        Map<Long, List<String>> values = new java.util.TreeMap<>();
+        try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
+            for (Record row : rows) {
+                values.computeIfAbsent((Long) row.getField("id"), k -> new ArrayList<>())
+                        .add((String) row.getField("v"));
+            }
+        }
+        assertThat(values).hasSize(500);
+        for (long key = 0; key < 500; key++) {
+            assertThat(values.get(key))
+                    .as("key %d", key)
+                    .containsExactly(key < 20 || key == 300 ? "new" : "old");
+        }
+    }
+
+    private static int liveDeleteFiles(Table table) {
+        return Integer.parseInt(
+                table.currentSnapshot().summary().getOrDefault("total-delete-files", "0"));
+    }
+
     private static Record row(Schema schema, long id, String v) {
         Record r = GenericRecord.create(schema);
         r.setField("id", id);
