@@ -168,7 +168,9 @@ public final class TableMaintenance {
      * equality delete of an unpartitioned spec: in every partition). So a delete file whose
      * sequence number no live data file of its partition falls under can go; the commit removes it
      * and adds nothing. A commit that races it only adds data files of higher numbers, which no
-     * existing delete file applies to. A failed commit is logged and left to the next pass.
+     * existing delete file applies to. (Two passes over one table at once are not supported: the
+     * other's compaction would add files of an older number.) A failed commit is logged and left to
+     * the next pass.
      *
      * @return how many delete files were removed
      */
