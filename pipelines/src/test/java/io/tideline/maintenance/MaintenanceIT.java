@@ -188,25 +188,12 @@ class MaintenanceIT {
             throws Exception {
         TidelineConfig config = parts.config();
         Catalog catalog = IcebergCatalogs.open(config);
-        Schema schema =
-                new Schema(
-                        List.of(
-                                Types.NestedField.required(1, "id", Types.LongType.get()),
-                                Types.NestedField.optional(2, "v", Types.StringType.get())),
-                        Set.of(1));
         TableIdentifier id = TableIdentifier.of("landing", "upserted_" + parts.id());
-        Table table =
-                catalog.createTable(
-                        id, schema, PartitionSpec.unpartitioned(), Map.of("format-version", "2"));
+        Table table = upsertTable(catalog, id);
+        Schema schema = table.schema();
         int files = 10;
         int perFile = 100;
-        for (int f = 0; f < files; f++) {
-            List<Record> rows = new ArrayList<>();
-            for (int i = f * perFile; i < (f + 1) * perFile; i++) {
-                rows.add(row(schema, i, "old"));
-            }
-            table.newAppend().appendFile(dataFile(table, rows)).commit();
-        }
+        appendOld(table, files, perFile);
         long startSequence = table.currentSnapshot().sequenceNumber();
 
         TableMaintenance maintenance =
@@ -250,13 +237,7 @@ class MaintenanceIT {
         assertThat(replace.sequenceNumber())
                 .as("upserts committed between the compaction's start and its commit")
                 .isGreaterThan(startSequence + 1);
-        Map<Long, List<String>> values = new java.util.TreeMap<>();
-        try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
-            for (Record row : rows) {
-                values.computeIfAbsent((Long) row.getField("id"), k -> new ArrayList<>())
-                        .add((String) row.getField("v"));
-            }
-        }
+        Map<Long, List<String>> values = valuesById(table);
         assertThat(values).hasSize(files * perFile);
         for (long key = 0; key < files * perFile; key++) {
             assertThat(values.get(key))
@@ -271,23 +252,10 @@ class MaintenanceIT {
             throws Exception {
         TidelineConfig config = parts.config();
         Catalog catalog = IcebergCatalogs.open(config);
-        Schema schema =
-                new Schema(
-                        List.of(
-                                Types.NestedField.required(1, "id", Types.LongType.get()),
-                                Types.NestedField.optional(2, "v", Types.StringType.get())),
-                        Set.of(1));
         TableIdentifier id = TableIdentifier.of("landing", "dangling_" + parts.id());
-        Table table =
-                catalog.createTable(
-                        id, schema, PartitionSpec.unpartitioned(), Map.of("format-version", "2"));
-        for (int f = 0; f < 5; f++) {
-            List<Record> rows = new ArrayList<>();
-            for (int i = f * 100; i < (f + 1) * 100; i++) {
-                rows.add(row(schema, i, "old"));
-            }
-            table.newAppend().appendFile(dataFile(table, rows)).commit();
-        }
+        Table table = upsertTable(catalog, id);
+        Schema schema = table.schema();
+        appendOld(table, 5, 100);
         // 20 upserts, as a streaming job commits them: an equality delete and the new row each.
         for (int key = 0; key < 20; key++) {
             table.newRowDelta()
@@ -329,6 +297,40 @@ class MaintenanceIT {
         assertThat(second.deleteFilesAfter()).isEqualTo(1);
         assertThat(liveDeleteFiles(table)).isEqualTo(1);
 
+        Map<Long, List<String>> values = valuesById(table);
+        assertThat(values).hasSize(500);
+        for (long key = 0; key < 500; key++) {
+            assertThat(values.get(key))
+                    .as("key %d", key)
+                    .containsExactly(key < 20 || key == 300 ? "new" : "old");
+        }
+    }
+
+    /** An unpartitioned v2 table of {@code id BIGINT} (its key) and {@code v STRING}. */
+    private static Table upsertTable(Catalog catalog, TableIdentifier id) {
+        Schema schema =
+                new Schema(
+                        List.of(
+                                Types.NestedField.required(1, "id", Types.LongType.get()),
+                                Types.NestedField.optional(2, "v", Types.StringType.get())),
+                        Set.of(1));
+        return catalog.createTable(
+                id, schema, PartitionSpec.unpartitioned(), Map.of("format-version", "2"));
+    }
+
+    /** Appends {@code files} files of {@code perFile} rows each, keys from 0, {@code v} "old". */
+    private static void appendOld(Table table, int files, int perFile) throws IOException {
+        for (int f = 0; f < files; f++) {
+            List<Record> rows = new ArrayList<>();
+            for (int i = f * perFile; i < (f + 1) * perFile; i++) {
+                rows.add(row(table.schema(), i, "old"));
+            }
+            table.newAppend().appendFile(dataFile(table, rows)).commit();
+        }
+    }
+
+    /** Every {@code v} the table holds, by {@code id}, with the deletes applied. */
+    private static Map<Long, List<String>> valuesById(Table table) throws IOException {
         Map<Long, List<String>> values = new java.util.TreeMap<>();
         try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
             for (Record row : rows) {
@@ -336,12 +338,7 @@ class MaintenanceIT {
                         .add((String) row.getField("v"));
             }
         }
-        assertThat(values).hasSize(500);
-        for (long key = 0; key < 500; key++) {
-            assertThat(values.get(key))
-                    .as("key %d", key)
-                    .containsExactly(key < 20 || key == 300 ? "new" : "old");
-        }
+        return values;
     }
 
     private static int liveDeleteFiles(Table table) {
