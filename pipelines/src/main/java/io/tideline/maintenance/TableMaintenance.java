@@ -401,7 +401,7 @@ public final class TableMaintenance {
     }
 
     /** The live delete files of the current snapshot, from its summary. */
-    private static int deleteFiles(Table table) {
+    static int deleteFiles(Table table) {
         Snapshot s = table.currentSnapshot();
         return s == null || s.summary() == null
                 ? 0

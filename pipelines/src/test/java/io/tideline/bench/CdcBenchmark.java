@@ -67,10 +67,8 @@ public final class CdcBenchmark {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--checkpoint-interval" -> interval = Durations.parse(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
-                case "--changelog-property" -> {
-                    String[] kv = args[++i].split("=", 2);
-                    changelogProperties.put(kv[0], kv[1]);
-                }
+                case "--changelog-property" ->
+                        BenchTables.property(changelogProperties, args[i], args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -170,16 +168,10 @@ public final class CdcBenchmark {
         double plainRate = plainSql(config, flink.clientConfiguration(config.flink()), url, rows);
         double[] reader = readerOnly(config, flink.clientConfiguration(config.flink()), rows);
         TableIdentifier tableId = TableIdentifier.of(config.ingestion().namespace(), "accounts");
-        TableIdentifier changelogId =
-                TableIdentifier.of(config.ingestion().namespace(), "accounts_changelog");
+        TableIdentifier changelogId = io.tideline.ingest.IngestTables.changelog(tableId);
         if (!changelogProperties.isEmpty()) {
-            // Created ahead, with the properties its writer reads at the job's start.
-            org.apache.iceberg.catalog.Catalog catalog = IcebergCatalogs.open(config);
-            io.tideline.ingest.IngestTables.ensure(catalog, config, List.of("accounts"));
-            org.apache.iceberg.UpdateProperties update =
-                    catalog.loadTable(changelogId).updateProperties();
-            changelogProperties.forEach(update::set);
-            update.commit();
+            BenchTables.createWithProperties(
+                    config, List.of("accounts"), Map.of(), changelogProperties);
             log("properties of the change log: %s", changelogProperties);
         }
         IngestJob job =

@@ -115,14 +115,10 @@ public final class IngestionBenchmark {
                 case "--latency-only" -> latencyOnly = true;
                 case "--throughput-only" -> throughputOnly = true;
                 case "--managed-memory" -> managedMemory = args[++i];
-                case "--table-property" -> {
-                    String[] kv = args[++i].split("=", 2);
-                    tableProperties.put(kv[0], kv[1]);
-                }
-                case "--changelog-property" -> {
-                    String[] kv = args[++i].split("=", 2);
-                    changelogProperties.put(kv[0], kv[1]);
-                }
+                case "--table-property" ->
+                        BenchTables.property(tableProperties, args[i], args[++i]);
+                case "--changelog-property" ->
+                        BenchTables.property(changelogProperties, args[i], args[++i]);
                 case "--soak-minutes" -> soakMinutes = Integer.parseInt(args[++i]);
                 case "--maintain-every" -> maintainEvery = Durations.parse(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -211,18 +207,8 @@ public final class IngestionBenchmark {
         log("(c) raw consume: %,d in %.2f s", consumed, rawSeconds);
 
         if (!tableProperties.isEmpty() || !changelogProperties.isEmpty()) {
-            // Created ahead, with the properties their writers read at the job's start.
-            org.apache.iceberg.catalog.Catalog catalog = IcebergCatalogs.open(a);
-            for (org.apache.iceberg.catalog.TableIdentifier id :
-                    IngestTables.ensure(catalog, a, List.of("events")).keySet()) {
-                org.apache.iceberg.UpdateProperties update =
-                        catalog.loadTable(id).updateProperties();
-                tableProperties.forEach(update::set);
-                if (id.name().endsWith("_changelog")) {
-                    changelogProperties.forEach(update::set);
-                }
-                update.commit();
-            }
+            BenchTables.createWithProperties(
+                    a, List.of("events"), tableProperties, changelogProperties);
             log(
                     "table properties of (a) and (b): %s; of (a)'s change log: %s",
                     tableProperties, changelogProperties);

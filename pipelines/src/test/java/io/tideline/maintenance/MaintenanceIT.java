@@ -277,7 +277,7 @@ class MaintenanceIT {
         // file it keeps); the rest are removed by the pass.
         assertThat(first.danglingDeletesRemoved()).isPositive();
         assertThat(first.deleteFilesAfter()).isZero();
-        assertThat(liveDeleteFiles(table)).isZero();
+        assertThat(TableMaintenance.deleteFiles(table)).isZero();
 
         // A later upsert's delete applies to the compacted file: it stays, and so does its effect.
         table.newRowDelta()
@@ -295,7 +295,7 @@ class MaintenanceIT {
         assertThat(second.deleteFilesBefore()).isEqualTo(1);
         assertThat(second.danglingDeletesRemoved()).isZero();
         assertThat(second.deleteFilesAfter()).isEqualTo(1);
-        assertThat(liveDeleteFiles(table)).isEqualTo(1);
+        assertThat(TableMaintenance.deleteFiles(table)).isEqualTo(1);
 
         Map<Long, List<String>> values = valuesById(table);
         assertThat(values).hasSize(500);
@@ -339,11 +339,6 @@ class MaintenanceIT {
             }
         }
         return values;
-    }
-
-    private static int liveDeleteFiles(Table table) {
-        return Integer.parseInt(
-                table.currentSnapshot().summary().getOrDefault("total-delete-files", "0"));
     }
 
     private static Record row(Schema schema, long id, String v) {

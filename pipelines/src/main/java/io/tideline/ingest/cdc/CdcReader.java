@@ -473,7 +473,6 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
         }
         int route = 0;
         JsonGenerator g = startJson();
-        g.writeStartObject();
         for (int i = 0; i < snapshotNames.length; i++) {
             g.writeFieldName(snapshotNames[i]);
             String value = snapshotRows.getString(i + 1);
@@ -482,17 +481,14 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             }
             PgOutput.writeValue(g, snapshotTypes[i], value);
         }
-        g.writeStringField(PostgresCdc.OP, "snapshot");
-        g.writeNumberField(PostgresCdc.LSN, snapshotLsn);
-        g.writeStringField(PostgresCdc.COMMIT_TIME, snapshotTime);
-        g.writeEndObject();
+        byte[] payload = endJson("snapshot", snapshotLsn, snapshotTime);
         emit(
                 output,
                 new RawRecord(
                         s.source(),
                         snapshotPosition + snapshotCount++,
                         System.currentTimeMillis(),
-                        endJson(),
+                        payload,
                         null,
                         RawRecord.RECORD,
                         route));
@@ -546,8 +542,9 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
     }
 
     /**
-     * The generator of this reader's JSON records, created once: a generator per record cost a
-     * third of the reader's time (its buffers and their thread-local recycler).
+     * Begins a JSON record (its object opened) with this reader's generator, created once: a
+     * generator per record cost a third of the reader's time (its buffers and their thread-local
+     * recycler).
      */
     private JsonGenerator startJson() throws IOException {
         if (json == null) {
@@ -555,11 +552,18 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             json.setRootValueSeparator(null);
         }
         jsonBytes.reset();
+        json.writeStartObject();
         return json;
     }
 
-    /** The record {@link #startJson()} began, written out. */
-    private byte[] endJson() throws IOException {
+    /**
+     * Ends the record {@link #startJson()} began with its change columns, and returns its bytes.
+     */
+    private byte[] endJson(String op, long lsn, String commitTime) throws IOException {
+        json.writeStringField(PostgresCdc.OP, op);
+        json.writeNumberField(PostgresCdc.LSN, lsn);
+        json.writeStringField(PostgresCdc.COMMIT_TIME, commitTime);
+        json.writeEndObject();
         json.flush();
         return jsonBytes.toByteArray();
     }
@@ -595,15 +599,15 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
         boolean[] routed = d.routed();
         int route = 0;
         JsonGenerator g = startJson();
-        g.writeStartObject();
         List<PgOutput.Column> cols = r.columns();
         String[] values = c.values();
+        boolean delete = c.op().equals("delete");
         for (int i = 0; i < cols.size() && i < values.length; i++) {
             PgOutput.Column col = cols.get(i);
             if (routed[i]) {
                 route = route(route, values[i]);
             }
-            if (c.op().equals("delete") && values[i] == null && !col.key()) {
+            if (delete && values[i] == null && !col.key()) {
                 continue; // not part of the old key: absent, not null
             }
             if (values[i] == PgOutput.UNCHANGED) {
@@ -612,17 +616,14 @@ final class CdcReader implements SourceReader<RawRecord, CdcSplit> {
             g.writeFieldName(col.name());
             PgOutput.writeValue(g, PgOutput.TYPES.get(col.typeOid()), values[i]);
         }
-        g.writeStringField(PostgresCdc.OP, c.op());
-        g.writeNumberField(PostgresCdc.LSN, txLsn);
-        g.writeStringField(PostgresCdc.COMMIT_TIME, txTime);
-        g.writeEndObject();
+        byte[] payload = endJson(c.op(), txLsn, txTime);
         emit(
                 output,
                 new RawRecord(
                         s.source(),
                         txPosition + seq,
                         System.currentTimeMillis(),
-                        endJson(),
+                        payload,
                         null,
                         RawRecord.RECORD,
                         route));
